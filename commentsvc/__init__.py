@@ -1,0 +1,81 @@
+"""commentsvc: reader accounts, consent and moderated comments for news sites."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from . import config, security
+from .extensions import (
+    babel,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+    render_migration_item,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _select_locale() -> str | None:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return str(current_user.locale)
+    return request.accept_languages.best_match(languages)
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.from_object(config.Defaults)
+    if test_config is None:
+        app.config.from_prefixed_env("COMMENTSVC")
+    else:
+        app.config.update(test_config)
+    config.finalise(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(ROOT / "migrations"),
+        render_item=render_migration_item,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=_select_locale,
+        default_translation_directories=str(ROOT / "translations"),
+    )
+    login_manager.init_app(app)
+    security.init_app(app)
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
+
+    from . import account, auth, cli, main
+    from .auth.views import load_reader
+
+    login_manager.user_loader(load_reader)
+    for blueprint in (main.bp, auth.bp, account.bp):
+        app.register_blueprint(blueprint)
+    if app.debug:
+        from . import dev
+
+        app.register_blueprint(dev.bp)
+    app.cli.add_command(cli.users)
+    app.cli.add_command(cli.mail)
+    return app

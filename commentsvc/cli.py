@@ -1,0 +1,62 @@
+"""Command-line tools: `flask --app commentsvc users …` and `… mail …`."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+from flask.cli import AppGroup
+
+from .mail import deliver_pending
+from .services import accounts
+
+users = AppGroup("users", help="Manage reader accounts.")
+mail = AppGroup("mail", help="Deliver queued e-mail.")
+
+
+def _read_password() -> str:
+    # Never an argument: it would land in shell history and the process list.
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Admin", show_default=True, help="Display name.")
+def create_admin(email: str, name: str) -> None:
+    """Create an admin account (password from a prompt or stdin), or promote an existing one."""
+    password = _read_password()
+    try:
+        reader, created = accounts.create_admin(email, password, name)
+    except accounts.InvalidInput as exc:
+        raise click.ClickException(str(exc)) from exc
+    except accounts.DisplayNameTaken as exc:
+        raise click.ClickException(f"The display name {name!r} is taken; use --name.") from exc
+    verb = "Created" if created else "Promoted existing account"
+    click.echo(f"{verb}: admin {reader.email} (id {reader.id}).")
+
+
+@users.command("list")
+def list_users() -> None:
+    """List accounts: id, e-mail, display name, verified and admin marks."""
+    for reader in accounts.list_readers():
+        marks = ",".join(
+            m for m, on in (("verified", reader.is_verified), ("admin", reader.is_admin)) if on
+        )
+        click.echo(f"{reader.id}\t{reader.email}\t{reader.display_name}\t{marks}")
+
+
+@mail.command("send-pending")
+@click.option("--loop", is_flag=True, help="Keep running, polling the outbox.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
+def send_pending(loop: bool, interval: float) -> None:
+    """Deliver due messages from the outbox over SMTP (with retries and backoff)."""
+    while True:
+        sent, failed = deliver_pending()
+        if sent or failed or not loop:
+            click.echo(f"sent {sent}, failed attempts {failed}")
+        if not loop:
+            return
+        time.sleep(interval)

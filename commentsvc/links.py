@@ -1,0 +1,43 @@
+"""Absolute links for e-mails, and the one check for ?next= targets."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL under the configured PUBLIC_URL.
+
+    Never built from the request: a forged Host or X-Forwarded-Host header
+    must not be able to point a reset link at another server.
+    """
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return str(current_app.config["PUBLIC_URL"]) + path
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """Return target if it is a same-origin relative path, else None.
+
+    Refuses scheme-relative (//evil), backslash (/\\evil, which browsers read as //),
+    scheme-qualified (https:evil) and percent-encoded forms of the same.
+    """
+    if not target or len(target) > 2000:
+        return None
+    decoded = target
+    # Decode repeatedly so %252F%252F cannot hide a //.
+    for _ in range(3):
+        decoded = unquote(decoded)
+    for candidate in (target, decoded):
+        if any(ord(c) < 0x20 or c == "\x7f" for c in candidate):
+            return None
+        if "\\" in candidate:
+            return None
+        if not candidate.startswith("/") or candidate.startswith("//"):
+            return None
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc:
+            return None
+    return target

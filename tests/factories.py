@@ -1,0 +1,51 @@
+"""Helpers that create accounts and sign in through the real pages."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from commentsvc.extensions import db, utcnow
+from commentsvc.models import Reader
+from commentsvc.services import passwords
+from commentsvc.services.identity import display_name_key
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_reader(
+    app: Flask,
+    email: str = "reader@example.org",
+    display_name: str = "Reader",
+    password: str = PASSWORD,
+    verified: bool = True,
+    is_admin: bool = False,
+) -> int:
+    """Insert an account directly and return its id."""
+    with app.app_context():
+        reader = Reader(
+            email=email,
+            display_name=display_name,
+            display_name_key=display_name_key(display_name),
+            password_hash=passwords.hash_password(password),
+            email_verified_at=utcnow() if verified else None,
+            is_admin=is_admin,
+        )
+        db.session.add(reader)
+        db.session.commit()
+        return reader.id
+
+
+def sign_in(
+    client: FlaskClient,
+    email: str = "reader@example.org",
+    password: str = PASSWORD,
+    remember: bool = False,
+    next_url: str | None = None,
+) -> TestResponse:
+    data = {"email": email, "password": password}
+    if remember:
+        data["remember"] = "y"
+    url = "/auth/sign-in" + (f"?next={next_url}" if next_url else "")
+    return client.post(url, data=data)
