@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def _select_locale() -> str | None:
     from flask import current_app
 
+    # Outside a request (CLI commands, the mail worker) the default locale applies.
+    if not has_request_context():
+        return None
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return str(current_user.locale)
@@ -47,6 +50,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config.finalise(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    # First: its hooks must wrap the other extensions' (see security.init_app).
+    security.init_app(app)
     db.init_app(app)
     migrate.init_app(
         app,
@@ -63,14 +68,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         default_translation_directories=str(ROOT / "translations"),
     )
     login_manager.init_app(app)
-    security.init_app(app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
 
-    from . import account, auth, cli, main
+    from . import account, admin, api, auth, cli, embed, main
     from .auth.views import load_reader
+    from .embed.cookies import SessionInterface
 
+    app.session_interface = SessionInterface()
     login_manager.user_loader(load_reader)
-    for blueprint in (main.bp, auth.bp, account.bp):
+    for blueprint in (
+        main.bp,
+        auth.bp,
+        account.bp,
+        admin.bp,
+        api.bp,
+        embed.embed_bp,
+        embed.threads_bp,
+    ):
         app.register_blueprint(blueprint)
     if app.debug:
         from . import dev
@@ -78,4 +92,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(dev.bp)
     app.cli.add_command(cli.users)
     app.cli.add_command(cli.mail)
+    app.cli.add_command(cli.sites_group)
     return app

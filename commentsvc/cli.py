@@ -9,10 +9,12 @@ import click
 from flask.cli import AppGroup
 
 from .mail import deliver_pending
-from .services import accounts
+from .models import ModerationPolicy
+from .services import accounts, sites
 
 users = AppGroup("users", help="Manage reader accounts.")
 mail = AppGroup("mail", help="Deliver queued e-mail.")
+sites_group = AppGroup("sites", help="Register the news sites that embed comments.")
 
 
 def _read_password() -> str:
@@ -60,3 +62,37 @@ def send_pending(loop: bool, interval: float) -> None:
         if not loop:
             return
         time.sleep(interval)
+
+
+@sites_group.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="The site's name, shown to moderators.")
+@click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    required=True,
+    help="An origin the site's articles are served from, e.g. https://news.example (repeatable).",
+)
+@click.option(
+    "--hold-all",
+    is_flag=True,
+    help="Hold every new comment for moderation.",
+)
+def create_site(slug: str, name: str, origins: tuple[str, ...], hold_all: bool) -> None:
+    """Register a site that may embed comment threads."""
+    policy = ModerationPolicy.HOLD_ALL if hold_all else ModerationPolicy.HOLD_NONE
+    try:
+        site = sites.create_site(slug, name, list(origins), policy)
+    except accounts.InvalidInput as exc:
+        raise click.ClickException(str(exc)) from exc
+    except sites.SiteExists as exc:
+        raise click.ClickException(f"A site with the slug {slug!r} already exists.") from exc
+    click.echo(f"Created site {site.slug} ({site.name}) for {', '.join(site.origins)}.")
+
+
+@sites_group.command("list")
+def list_sites() -> None:
+    """List sites: slug, name, moderation policy and origins."""
+    for site in sites.list_sites():
+        click.echo(f"{site.slug}\t{site.name}\t{site.moderation_policy}\t{' '.join(site.origins)}")

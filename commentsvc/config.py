@@ -64,6 +64,8 @@ class Defaults:
     REMEMBER_COOKIE_NAME = "commentsvc_remember"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # The widget's own cookie (SameSite=None; Secure; Partitioned; Path=/embed).
+    EMBED_COOKIE_NAME = "commentsvc_embed"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
 
@@ -89,6 +91,9 @@ def finalise(app: Flask) -> None:
         for key in ("SESSION_COOKIE_NAME", "REMEMBER_COOKIE_NAME"):
             if not config[key].startswith("__Host-"):
                 config[key] = "__Host-" + config[key]
+        # __Host- needs Path=/; the widget's cookie is scoped to /embed, so __Secure-.
+        if not config["EMBED_COOKIE_NAME"].startswith("__Secure-"):
+            config["EMBED_COOKIE_NAME"] = "__Secure-" + config["EMBED_COOKIE_NAME"]
     if production and config["SECRET_KEY"] == DEV_SECRET_KEY:
         raise RuntimeError(
             "Refusing to start with the development SECRET_KEY. "

@@ -8,7 +8,7 @@ import ssl
 from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid, parseaddr
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from typing import Any
 
 from flask import current_app, render_template
@@ -38,6 +38,8 @@ def build_message(
     msg["From"] = _sender()
     msg["To"] = Address(addr_spec=recipient)
     msg["Subject"] = " ".join(subject.split())
+    # RFC 5322 requires Date; a relay need not add it, and spam filters penalise its absence.
+    msg["Date"] = formatdate(usegmt=True)
     msg["Message-ID"] = make_msgid(
         domain=parseaddr(current_app.config["MAIL_FROM"])[1].split("@")[-1]
     )
@@ -103,7 +105,7 @@ def deliver_pending(limit: int = 100, now: datetime | None = None) -> tuple[int,
             try:
                 if smtp is None:
                     smtp = _connect()
-                smtp.sendmail(parseaddr(_sender())[1], [row.recipient], row.message.encode("utf-8"))
+                smtp.sendmail(parseaddr(_sender())[1], [row.recipient], _wire_bytes(row.message))
             except (OSError, smtplib.SMTPException) as exc:
                 failed += 1
                 row.attempts += 1
@@ -125,6 +127,13 @@ def deliver_pending(limit: int = 100, now: datetime | None = None) -> tuple[int,
         if smtp is not None:
             _quit(smtp)
     return sent, failed
+
+
+def _wire_bytes(message: str) -> bytes:
+    # SMTP lines end in CRLF (RFC 5321 2.3.8). as_string() stores bare LF, and smtplib
+    # fixes line endings only for str messages, which must then be ASCII; a server
+    # that splits on CRLF alone sees one line and refuses it once it passes 1000 bytes.
+    return message.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
 
 
 def _quit(smtp: smtplib.SMTP) -> None:

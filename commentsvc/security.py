@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, current_app, g, render_template, request, session
 from flask_babel import gettext as _
@@ -44,11 +45,30 @@ def set_security_headers(response: Response) -> Response:
     headers["Referrer-Policy"] = "same-origin"
     if current_app.config["HTTPS"]:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if session.accessed:
-        # The page depends on who is signed in: never store it in a shared cache.
+    if request.endpoint == "static":
+        # Nothing in a static file depends on the session, but Flask-Login reads it
+        # after every request, and Flask then adds Vary: Cookie. This hook runs after
+        # Flask-Login's (see init_app), so shared caches may keep one copy for everyone.
+        session.accessed = False
+    else:
+        # Every page shows who is signed in: never store it in a shared cache. (Asking
+        # session.accessed cannot tell: since Flask 3.1.3 reading it marks it accessed.)
         headers["Cache-Control"] = "no-store"
         headers.add_header("Vary", "Cookie")
     return response
+
+
+def refuse_undecodable_form() -> None:
+    """Refuse a urlencoded body that is not UTF-8, before anything reads the form.
+
+    Werkzeug keeps an undecodable %-escape as literal text ("%C3(") and drops the
+    whole form on raw invalid bytes, so mangled values could otherwise be stored.
+
+    :raises UnicodeDecodeError: answered by _unicode_error with a 400 page.
+    """
+    if request.mimetype == "application/x-www-form-urlencoded":
+        # The body is cached, and the form is later parsed from the cache.
+        unquote_to_bytes(request.get_data()).decode("utf-8")
 
 
 def _wants_json() -> bool:
@@ -77,7 +97,11 @@ def render_error(status: int, message: str | None = None) -> tuple[str | dict[st
 
 def _http_error(exc: HTTPException) -> tuple[str | dict[str, str], int]:
     # Flask-Limiter adds Retry-After to 429 responses after this runs.
-    return render_error(exc.code or 500)
+    # A message given to abort() is shown; Werkzeug's generic ones are replaced.
+    custom = exc.description if exc.description != type(exc).description else None
+    if exc.code == 429:
+        custom = None  # Flask-Limiter's description names the limit, not a reason
+    return render_error(exc.code or 500, custom)
 
 
 def _csrf_error(exc: CSRFError) -> tuple[str | dict[str, str], int]:
@@ -91,6 +115,10 @@ def _unicode_error(exc: UnicodeDecodeError) -> tuple[str | dict[str, str], int]:
 
 
 def init_app(app: Flask) -> None:
+    """Call before the other extensions: their request hooks (CSRF reads the form) run
+    after refuse_undecodable_form, and their response hooks before set_security_headers.
+    """
+    app.before_request(refuse_undecodable_form)
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.register_error_handler(HTTPException, _http_error)

@@ -127,8 +127,9 @@ def confirm_email(token: str) -> Page:
 def sign_out_everywhere() -> Response:
     if ActionForm().validate_on_submit():
         accounts.sign_out_everywhere(current_user)
-        logout_user()
+        # Clear first: logout_user() then marks the remember cookie for deletion.
         session.clear()
+        logout_user()
         flash(_("You have been signed out on every device."))
         return redirect(url_for("auth.sign_in"), 303)
     return redirect(url_for("account.index"), 303)
@@ -158,8 +159,9 @@ def delete() -> Page:
         except accounts.PasswordIncorrect:
             form.current_password.errors.append(_("That is not your current password."))
         else:
-            logout_user()
+            # Clear first: logout_user() then marks the remember cookie for deletion.
             session.clear()
+            logout_user()
             flash(_("Your account has been deleted."))
             return redirect(url_for("main.index"), 303)
     return _page(422, delete_form=form)

@@ -19,7 +19,8 @@ from werkzeug.wrappers import Response
 from ..extensions import limiter
 from ..links import safe_next_url
 from ..models import Reader
-from ..services import accounts
+from ..services import accounts, sites
+from ..services.sites import origin_of
 from . import bp
 from .forms import ActionForm, NewPasswordForm, ResetRequestForm, SignInForm, SignUpForm
 
@@ -98,8 +99,9 @@ def sign_out() -> Response:
     form = ActionForm()
     if form.validate_on_submit() and current_user.is_authenticated:
         accounts.end_session(current_user.session_token)
-        logout_user()
+        # Clear first: logout_user() then marks the remember cookie for deletion.
         session.clear()
+        logout_user()
         flash(_("You have signed out."))
     return redirect(url_for("main.index"), 303)
 
@@ -169,9 +171,9 @@ def new_password() -> Page:
         except accounts.LinkInvalid:
             return render_template("auth/link_invalid.html"), 400
         else:
-            if current_user.is_authenticated:
-                logout_user()
+            # Clear first: logout_user() then marks the remember cookie for deletion.
             session.clear()
+            logout_user()
             flash(_("Your password has been changed. Sign in with the new one."))
             return redirect(url_for("auth.sign_in"), 303)
     return _render_form("auth/new_password.html", form)
@@ -180,3 +182,24 @@ def new_password() -> Page:
 def load_reader(token: str) -> Reader | None:
     """Flask-Login's user loader: the cookie holds a session token, not a reader id."""
     return accounts.load_session(token)
+
+
+@bp.get("/embed-sign-in")
+def embed_sign_in() -> Page:
+    """The sign-in popup's last step: hand a single-use code to the widget that opened it.
+
+    The code goes to window.opener by postMessage with the service's own origin as
+    the exact target, so only the widget's iframe (same origin) can receive it.
+    """
+    site = sites.get_site(request.args.get("site", ""))
+    if site is None:
+        return render_template("errors/error.html", status=404, message=_("Unknown site.")), 404
+    if not current_user.is_authenticated or current_user.__dict__.get("session_site_id"):
+        return redirect(url_for("auth.sign_in", next=request.full_path), 303)
+    code = accounts.create_embed_code(current_user, site.id)
+    return render_template(
+        "auth/embed_handoff.html",
+        code=code,
+        site=site,
+        target_origin=origin_of(current_app.config["PUBLIC_URL"]),
+    )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template, send_from_directory
 from sqlalchemy import text
+from werkzeug.wrappers import Response
 
 from ..extensions import db
 from . import bp
@@ -18,3 +19,23 @@ def index() -> str:
 def healthz() -> dict[str, str]:
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+def _script(name: str) -> Response:
+    response = send_from_directory(
+        current_app.static_folder or "", name, mimetype="text/javascript"
+    )
+    # Sites load these on every article page: let browsers and CDNs keep them a while.
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+@bp.get("/embed.js")
+def embed_js() -> Response:
+    return _script("embed.js")
+
+
+@bp.get("/count.js")
+def count_js() -> Response:
+    return _script("count.js")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from .. import mail
 from ..extensions import db, utcnow
 from ..links import public_url
-from ..models import PolicyAcceptance, Reader, ReaderSession
-from . import passwords, tokens
+from ..models import EmbedSignInCode, PolicyAcceptance, Reader, ReaderSession
+from . import comments, passwords, tokens
 from .identity import (
     InvalidInput,
     display_name_key,
@@ -180,8 +180,13 @@ def authenticate(email: str, password: str) -> Reader:
     return reader
 
 
-def start_session(reader: Reader, remember: bool, user_agent: str = "") -> str:
-    """Open a new session for reader and return its token (for the cookie)."""
+def start_session(
+    reader: Reader, remember: bool, user_agent: str = "", site_id: int | None = None
+) -> str:
+    """Open a new session for reader and return its token (for the cookie).
+
+    site_id marks a session inside that site's embedded widget.
+    """
     token = secrets.token_urlsafe(32)
     lifetime = current_app.config["REMEMBER_LIFETIME" if remember else "SESSION_LIFETIME"]
     db.session.add(
@@ -191,10 +196,12 @@ def start_session(reader: Reader, remember: bool, user_agent: str = "") -> str:
             expires_at=utcnow() + lifetime,
             remember=remember,
             user_agent=user_agent[:200],
+            site_id=site_id,
         )
     )
     db.session.commit()
     reader.session_token = token
+    reader.session_site_id = site_id
     return token
 
 
@@ -209,6 +216,7 @@ def load_session(token: str) -> Reader | None:
         return None
     reader = row.reader
     reader.session_token = token
+    reader.session_site_id = row.site_id
     return reader
 
 
@@ -239,6 +247,47 @@ def active_sessions(reader: Reader) -> list[ReaderSession]:
             .order_by(ReaderSession.created_at.desc())
         )
     )
+
+
+EMBED_CODE_LIFETIME = timedelta(seconds=50)
+
+
+def create_embed_code(reader: Reader, site_id: int) -> str:
+    """A single-use code, valid for under a minute, that signs reader in to one site's widget."""
+    code = secrets.token_urlsafe(32)
+    db.session.add(
+        EmbedSignInCode(
+            code_hash=_hash_token(code),
+            reader_id=reader.id,
+            site_id=site_id,
+            expires_at=utcnow() + EMBED_CODE_LIFETIME,
+        )
+    )
+    db.session.commit()
+    return code
+
+
+def redeem_embed_code(code: str, site_id: int) -> Reader:
+    """Use up a sign-in code and return its reader.
+
+    :raises LinkInvalid: unknown, expired, already used, or made for another site.
+    """
+    if not code or len(code) > 100:
+        raise LinkInvalid
+    row = db.session.scalar(
+        select(EmbedSignInCode).where(EmbedSignInCode.code_hash == _hash_token(code))
+    )
+    if row is None:
+        raise LinkInvalid
+    # Delete first and check the row count: of two concurrent redemptions, one wins.
+    deleted = db.session.execute(delete(EmbedSignInCode).where(EmbedSignInCode.id == row.id))
+    db.session.commit()
+    if deleted.rowcount != 1 or row.site_id != site_id or row.expires_at <= utcnow():  # type: ignore[attr-defined]
+        raise LinkInvalid
+    reader = db.session.get(Reader, row.reader_id)
+    if reader is None:
+        raise LinkInvalid
+    return reader
 
 
 # --- password reset -------------------------------------------------------------------
@@ -383,14 +432,17 @@ def confirm_email_change(token: str) -> Reader:
     old, new = reader.email, str(data.get("new"))
     reader.email = new
     reader.email_verified_at = reader.email_changed_at = utcnow()
-    mail.queue_email(
-        old, "email_changed", reader.locale, reader=reader, old_email=old, new_email=new
-    )
+    # Flush before rendering the notice: rendering loads current_user, whose query
+    # would autoflush and raise the IntegrityError outside the try below.
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as exc:
         db.session.rollback()
         raise LinkInvalid from exc
+    mail.queue_email(
+        old, "email_changed", reader.locale, reader=reader, old_email=old, new_email=new
+    )
+    db.session.commit()
     return reader
 
 
@@ -433,6 +485,7 @@ def delete_account(reader: Reader, password: str) -> None:
     _confirm_password(reader, password)
     email, locale = reader.email, reader.locale
     end_other_sessions(reader)
+    comments.anonymise_author(reader.id)
     db.session.delete(reader)
     mail.queue_email(email, "account_deleted", locale)
     db.session.commit()

@@ -1,0 +1,52 @@
+"""A demo news site (another origin) that embeds the comments, for development and tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, render_template
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+ARTICLES = {
+    "blinken-azerbaijan": {
+        "title": "Blinken's failure in Azerbaijan",
+        "byline": "By Aysel Quliyeva · 27 November 2026",
+        "body": [
+            "The Secretary of State left Baku without the agreement his staff had promised, "
+            "and the region's capitals read the silence in very different ways.",
+            "Diplomats on both sides say the talks stalled on the sequencing of guarantees: "
+            "who moves first, and who checks that the other side has moved.",
+            "For readers in the region the question is simpler: what changes on the ground? "
+            "So far, very little, and the coming winter will test every promise made.",
+        ],
+    },
+    "caspian-energy": {
+        "title": "The Caspian's quiet energy race",
+        "byline": "By Rauf Məmmədov · 26 November 2026",
+        "body": ["Pipelines are slow, politics is fast, and investors are watching both."],
+    },
+}
+
+
+def create_demo_app(service_url: str, site_slug: str = "demo") -> Flask:
+    """The news site: an article list with comment counts, and article pages with comments."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates" / "demo"), static_folder=None)
+    service_url = service_url.rstrip("/")
+
+    @app.get("/")
+    def index() -> str:
+        return render_template(
+            "index.html", articles=ARTICLES, service_url=service_url, site=site_slug
+        )
+
+    @app.get("/articles/<key>")
+    def article(key: str) -> tuple[str, int] | str:
+        found = ARTICLES.get(key)
+        if found is None:
+            return "Not found", 404
+        return render_template(
+            "article.html", key=key, article=found, service_url=service_url, site=site_slug
+        )
+
+    return app

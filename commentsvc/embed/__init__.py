@@ -1,0 +1,5 @@
+"""The comment widget (/embed, framed by registered sites) and its first-party twin (/threads)."""
+
+from .views import embed_bp, threads_bp
+
+__all__ = ["embed_bp", "threads_bp"]

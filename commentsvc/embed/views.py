@@ -1,0 +1,321 @@
+"""Thread pages: the widget inside a site's iframe (/embed) and its first-party twin (/threads).
+
+Both serve the same server-rendered page and forms; they differ in which session
+cookie they read (see cookies.py) and in who may frame them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from ..extensions import csrf, limiter
+from ..links import safe_next_url
+from ..models import Reader, Site, Thread
+from ..security import content_security_policy
+from ..services import accounts, comments, sites
+from ..services.identity import InvalidInput
+from ..services.sites import origin_of
+from .forms import CommentForm, VoteForm
+
+Page = str | tuple[str, int] | Response
+
+
+def viewer(site: Site) -> Reader | None:
+    """The signed-in reader, if their session is valid on this page.
+
+    An embed session belongs to one site: it is worthless under another site's widget.
+    """
+    if not current_user.is_authenticated:
+        return None
+    reader: Reader = current_user._get_current_object()
+    if g.get("framed") and reader.__dict__.get("session_site_id") != site.id:
+        return None
+    if not g.get("framed") and reader.__dict__.get("session_site_id") is not None:
+        return None
+    return reader
+
+
+def _site_or_404(slug: str) -> Site:
+    site = sites.get_site(slug)
+    if site is None:
+        abort(404)
+    return site
+
+
+def _thread_args() -> dict[str, str]:
+    """The query parameters that identify the embedding page, kept across redirects."""
+    keep = {}
+    for name in ("title", "url", "origin", "sort"):
+        value = request.args.get(name)
+        if value:
+            keep[name] = value[:2000]
+    return keep
+
+
+def _frame_origin(site: Site) -> str | None:
+    """The embedding page's origin, for postMessage; it must be one of the site's origins."""
+    origin = request.args.get("origin")
+    if origin is None:
+        return None
+    if origin not in site.origins:
+        abort(403, _("This site is not registered to show these comments."))
+    return origin
+
+
+def _sort() -> comments.Sort:
+    try:
+        return comments.Sort(request.args.get("sort", "oldest"))
+    except ValueError:
+        return comments.Sort.OLDEST
+
+
+def thread(site_slug: str, key: str) -> Page:
+    found = comments.find_thread(site_slug, key)
+    if found is None:
+        abort(404)
+    site, thread_row = found
+    g.site = site
+    frame_origin = _frame_origin(site) if g.framed else None
+    if thread_row is None:
+        url = request.args.get("url", "")
+        try:
+            thread_row = comments.create_thread(site, key, request.args.get("title", ""), url)
+        except InvalidInput as exc:
+            return _error_page(str(exc), 400)
+    return _render_thread(site, thread_row, frame_origin)
+
+
+def _render_thread(
+    site: Site,
+    thread_row: Thread,
+    frame_origin: str | None,
+    status: int = 200,
+    failed: dict[str, Any] | None = None,
+) -> Page:
+    reader = viewer(site)
+    try:
+        page = comments.read_thread(
+            thread_row, site, reader.id if reader else None, _sort(), request.args.get("after")
+        )
+    except InvalidInput as exc:
+        return _error_page(str(exc), 400)
+    template = "embed/_comments.html" if request.args.get("partial") else "embed/thread.html"
+    return render_template(
+        template,
+        site=site,
+        thread=thread_row,
+        page=page,
+        reader=reader,
+        frame_origin=frame_origin,
+        here=_thread_path(site, thread_row),
+        args=_thread_args(),
+        failed=failed or {},
+        framed=g.framed,
+        first_party_url=thread_url(site, thread_row.key),
+    ), status
+
+
+def _thread_path(site: Site, thread_row: Thread) -> str:
+    """This thread page's path with the embedding page's parameters (no paging)."""
+    values: dict[str, Any] = {"site_slug": site.slug, "key": thread_row.key, **_thread_args()}
+    return url_for(f"{request.blueprint}.thread", **values)
+
+
+def _error_page(message: str, status: int) -> tuple[str, int]:
+    return render_template("embed/error.html", message=message, status=status), status
+
+
+def _back(site_slug: str, key: str, anchor: str = "") -> Response:
+    """Redirect to the page the form was on (a validated relative path)."""
+    prefix = "/embed/" if g.framed else "/threads/"
+    target = safe_next_url(request.form.get("next"))
+    if not target or not target.startswith(prefix + site_slug + "/"):
+        target = url_for(f"{request.blueprint}.thread", site_slug=site_slug, key=key)
+    return redirect(target + anchor, 303)
+
+
+def _load(site_slug: str, key: str) -> tuple[Site, Thread, Reader]:
+    found = comments.find_existing_thread(site_slug, key)
+    if found is None:
+        abort(404)
+    site, thread_row = found
+    g.site = site
+    reader = viewer(site)
+    if reader is None:
+        abort(401)
+    return site, thread_row, reader
+
+
+def post(site_slug: str, key: str) -> Page:
+    site, thread_row, reader = _load(site_slug, key)
+    form = CommentForm()
+    if form.validate():
+        try:
+            comment = comments.post_comment(
+                reader, thread_row, site, form.body.data, form.parent_id.data
+            )
+        except comments.CommentRefused as exc:
+            return _refused(site, thread_row, form, str(exc), exc.status)
+        except InvalidInput as exc:
+            return _refused(site, thread_row, form, str(exc), 422)
+        return _back(site_slug, key, f"#c{comment.id}")
+    return _refused(site, thread_row, form, " ".join(_form_errors(form)), 422)
+
+
+def _form_errors(form: Any) -> list[str]:
+    return [str(e) for errors in form.errors.values() for e in errors]
+
+
+def _refused(site: Site, thread_row: Thread, form: CommentForm, message: str, status: int) -> Page:
+    """Show the thread again with the reader's text kept and the reason next to the form."""
+    failed = {
+        "parent_id": form.parent_id.data,
+        "comment_id": request.view_args.get("comment_id") if request.view_args else None,
+        "body": form.body.data or "",
+        "error": message,
+    }
+    frame_origin = _frame_origin(site) if g.framed else None
+    return _render_thread(site, thread_row, frame_origin, status, failed)
+
+
+def edit(site_slug: str, key: str, comment_id: int) -> Page:
+    site, thread_row, reader = _load(site_slug, key)
+    form = CommentForm()
+    if form.validate():
+        try:
+            comments.edit_comment(reader, comment_id, form.body.data)
+        except comments.CommentRefused as exc:
+            return _refused(site, thread_row, form, str(exc), exc.status)
+        except InvalidInput as exc:
+            return _refused(site, thread_row, form, str(exc), 422)
+        return _back(site_slug, key, f"#c{comment_id}")
+    return _refused(site, thread_row, form, " ".join(_form_errors(form)), 422)
+
+
+def delete(site_slug: str, key: str, comment_id: int) -> Page:
+    _site, _thread_row, reader = _load(site_slug, key)
+    try:
+        comments.delete_comment(reader, comment_id)
+    except comments.CommentRefused as exc:
+        return _error_page(str(exc), exc.status)
+    return _back(site_slug, key)
+
+
+def vote(site_slug: str, key: str, comment_id: int) -> Page:
+    _site, _thread_row, reader = _load(site_slug, key)
+    form = VoteForm()
+    if not form.validate():
+        return _error_page(" ".join(_form_errors(form)), 422)
+    try:
+        comments.vote(reader, comment_id, form.value.data)
+    except comments.CommentRefused as exc:
+        return _error_page(str(exc), exc.status)
+    except InvalidInput as exc:
+        return _error_page(str(exc), 422)
+    return _back(site_slug, key, f"#c{comment_id}")
+
+
+def sign_out(site_slug: str) -> Response:
+    if current_user.is_authenticated:
+        accounts.end_session(current_user.session_token)
+        logout_user()
+    session.clear()
+    target = safe_next_url(request.form.get("next"))
+    prefix = "/embed/" if g.framed else "/threads/"
+    if not target or not target.startswith(prefix + site_slug + "/"):
+        target = url_for("main.index")
+    return redirect(target, 303)
+
+
+def add_routes(bp: Blueprint, framed: bool) -> None:
+    """Register the thread pages and actions on bp; framed marks the widget's copy."""
+
+    @bp.before_request
+    def _mark() -> None:
+        g.framed = framed
+
+    bp.add_url_rule("/<site_slug>/t/<path:key>", "thread", thread, methods=["GET"])
+    bp.add_url_rule("/<site_slug>/t/<path:key>", "post", post, methods=["POST"])
+    bp.add_url_rule(
+        "/<site_slug>/c/<int:comment_id>/edit/<path:key>", "edit", edit, methods=["POST"]
+    )
+    bp.add_url_rule(
+        "/<site_slug>/c/<int:comment_id>/delete/<path:key>", "delete", delete, methods=["POST"]
+    )
+    bp.add_url_rule(
+        "/<site_slug>/c/<int:comment_id>/vote/<path:key>", "vote", vote, methods=["POST"]
+    )
+    bp.add_url_rule("/<site_slug>/sign-out", "sign_out", sign_out, methods=["POST"])
+
+
+# --- the widget's own routes --------------------------------------------------------------
+
+embed_bp = Blueprint("embed", __name__, url_prefix="/embed")
+threads_bp = Blueprint("threads", __name__, url_prefix="/threads")
+add_routes(embed_bp, framed=True)
+add_routes(threads_bp, framed=False)
+
+
+@embed_bp.before_request
+def _check_origin() -> None:
+    """State changes in the widget must come from the widget itself.
+
+    Its cookie is SameSite=None, so besides the CSRF token the browser's own
+    Origin / Sec-Fetch-Site headers must show a same-origin request.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    from flask import current_app
+
+    own = origin_of(current_app.config["PUBLIC_URL"])
+    origin = request.headers.get("Origin")
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if origin is None and fetch_site is None:
+        abort(403, _("This request did not come from the comments widget."))
+    if origin is not None and origin != own:
+        abort(403, _("This request did not come from the comments widget."))
+    if fetch_site is not None and fetch_site != "same-origin":
+        abort(403, _("This request did not come from the comments widget."))
+
+
+@embed_bp.after_request
+def _frame_headers(response: Response) -> Response:
+    """Only the site's registered origins may frame its widget; nobody else may."""
+    site: Site | None = g.get("site")
+    ancestors = " ".join(site.origins) if site is not None and site.origins else "'none'"
+    response.headers["Content-Security-Policy"] = content_security_policy(ancestors)
+    return response
+
+
+@embed_bp.post("/<site_slug>/session")
+# Exempt from the session CSRF token (an anonymous reader has no session yet):
+# the single-use code is the proof, and _check_origin refuses other origins, so
+# another site cannot sign a reader into someone else's account.
+@csrf.exempt
+@limiter.limit("30 per minute")
+def exchange_code(site_slug: str) -> tuple[dict[str, Any], int]:
+    site = _site_or_404(site_slug)
+    g.site = site
+    code = request.form.get("code", "")
+    try:
+        reader = accounts.redeem_embed_code(code, site.id)
+    except accounts.LinkInvalid:
+        return {"error": _("That sign-in code is not valid. Please sign in again.")}, 400
+    session.clear()
+    accounts.start_session(
+        reader, remember=False, user_agent=request.user_agent.string, site_id=site.id
+    )
+    login_user(reader, remember=False)
+    return {"signed_in": True, "display_name": reader.display_name}, 200
+
+
+def thread_url(site: Site, key: str, **args: str) -> str:
+    """Path of the first-party page for a thread (the fallback when the popup is blocked)."""
+    path = url_for("threads.thread", site_slug=site.slug, key=key)
+    return path + ("?" + urlencode(args) if args else "")

@@ -1,0 +1,52 @@
+"""The only module that turns reader text into HTML: Markdown, then bleach.
+
+Comments are rendered once, when written; the cleaned HTML is stored next to
+the source and templates mark only that stored HTML as safe.
+"""
+
+from __future__ import annotations
+
+from functools import cache, partial
+
+import bleach
+from bleach.linkifier import LinkifyFilter
+from markdown_it import MarkdownIt
+
+ALLOWED_TAGS = frozenset(
+    {"p", "br", "strong", "em", "a", "blockquote", "code", "pre", "ul", "ol", "li"}
+)
+ALLOWED_ATTRIBUTES = {"a": ["href", "rel"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow ugc noopener noreferrer"
+
+
+def _set_rel(
+    attrs: dict[tuple[str | None, str], str], new: bool = False
+) -> dict[tuple[str | None, str], str]:
+    attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    # "commonmark" with raw HTML off: <script> in a comment stays text.
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    # Images and headings are not part of a comment; they render as text.
+    md.disable(["image", "heading", "lheading", "table", "hr"], ignoreInvalid=True)
+    return md
+
+
+@cache
+def _cleaner() -> bleach.Cleaner:
+    return bleach.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"})],
+    )
+
+
+def render_comment(source: str) -> str:
+    """Markdown source to safe HTML with only the allowed tags and link schemes."""
+    return str(_cleaner().clean(_markdown().render(source))).strip()

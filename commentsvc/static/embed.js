@@ -1,0 +1,34 @@
+/* commentsvc loader: <div data-commentsvc-thread="KEY" data-title="…"></div>
+   <script src="https://comments.example/embed.js" data-site="SLUG" async></script> */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script) return;
+  var base = new URL(script.src).origin;
+  var site = script.getAttribute("data-site");
+  var canonical = document.querySelector('link[rel="canonical"]');
+  var pageUrl = canonical ? canonical.href : location.href.split("#")[0];
+
+  document.querySelectorAll("[data-commentsvc-thread]").forEach(function (el) {
+    if (el.querySelector("iframe")) return;
+    var query = new URLSearchParams({
+      title: el.getAttribute("data-title") || document.title,
+      url: el.getAttribute("data-url") || pageUrl,
+      origin: location.origin
+    });
+    var frame = document.createElement("iframe");
+    frame.title = el.getAttribute("data-frame-title") || "Comments";
+    frame.loading = "lazy";
+    frame.style.cssText = "display:block;width:100%;height:320px;border:0;overflow:hidden";
+    frame.src = base + "/embed/" + encodeURIComponent(site) + "/t/" +
+      encodeURIComponent(el.getAttribute("data-commentsvc-thread")) + "?" + query;
+    window.addEventListener("message", function (event) {
+      if (event.origin !== base || event.source !== frame.contentWindow) return;
+      var data = event.data || {};
+      if (data.type === "commentsvc:height" && typeof data.height === "number" && data.height >= 0) {
+        frame.style.height = Math.min(Math.ceil(data.height), 200000) + "px";
+      }
+    });
+    el.appendChild(frame);
+  });
+})();

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The browser tests drive Debian's Chromium through Playwright (Playwright's own
+# browser download is not used). Install it when missing, then check it starts.
+set -euo pipefail
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if [ ! -x /usr/bin/chromium ]; then
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    -o DPkg::Lock::Timeout=300 chromium >/dev/null
+fi
+profile="$(mktemp -d)"
+trap 'rm -rf "$profile"' EXIT
+out="$(/usr/bin/chromium --headless --no-sandbox --disable-gpu --no-first-run \
+  --disable-background-networking --disable-component-update --disable-sync \
+  --user-data-dir="$profile" --dump-dom 'data:text/html,<p>browser-ready</p>' 2>/dev/null </dev/null)"
+grep -q browser-ready <<<"$out" || { echo "headless Chromium did not start" >&2; exit 1; }

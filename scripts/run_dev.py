@@ -1,0 +1,37 @@
+"""Serve commentsvc for development on http://localhost:5000 (debug mode), and a demo
+news site on http://127.0.0.1:8001 whose articles embed the comments.
+
+Mail is not delivered in development: every e-mail is printed to this terminal
+and listed at http://localhost:5000/dev/outbox.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from werkzeug.serving import make_server, run_simple
+
+from commentsvc import create_app
+from commentsvc.demo import create_demo_app
+from commentsvc.services import sites
+
+SERVICE = ("localhost", 5000)
+DEMO = ("127.0.0.1", 8001)
+DEMO_ORIGIN = f"http://{DEMO[0]}:{DEMO[1]}"
+
+
+def main() -> None:
+    os.environ.setdefault("FLASK_DEBUG", "1")
+    app = create_app()
+    with app.app_context():
+        if sites.get_site("demo") is None:
+            sites.create_site("demo", "Demo News", [DEMO_ORIGIN])
+    demo = make_server(*DEMO, create_demo_app(f"http://{SERVICE[0]}:{SERVICE[1]}"), threaded=True)
+    threading.Thread(target=demo.serve_forever, daemon=True).start()
+    print(f" * Demo news site on {DEMO_ORIGIN}/articles/blinken-azerbaijan")
+    run_simple(*SERVICE, app, use_reloader=False, use_debugger=True, threaded=True)
+
+
+if __name__ == "__main__":
+    main()

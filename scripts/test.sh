@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Everything the tests need, then lint, type checks and the whole suite (browser
+# tests included) on SQLite, and again on PostgreSQL when
+# COMMENTSVC_TEST_POSTGRES_URL is set (CI sets it, and COMMENTSVC_TEST_REDIS_URL).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/bootstrap.sh
+bash scripts/install_chromium.sh
+
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+
+run_suite() {
+  local label="$1"; shift
+  echo "== test suite on $label =="
+  set +e
+  env "$@" .venv/bin/python -m pytest -q "${PYTEST_ARGS[@]}"
+  local rc=$?
+  set -e
+  if [ "$rc" -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi
+  if [ "$rc" -ne 0 ]; then exit "$rc"; fi
+}
+
+PYTEST_ARGS=("$@")
+run_suite SQLite COMMENTSVC_TEST_DATABASE_URL=
+if [ -n "${COMMENTSVC_TEST_POSTGRES_URL:-}" ]; then
+  run_suite PostgreSQL COMMENTSVC_TEST_DATABASE_URL="$COMMENTSVC_TEST_POSTGRES_URL"
+fi
