@@ -50,9 +50,10 @@ def set_security_headers(response: Response) -> Response:
         # after every request, and Flask then adds Vary: Cookie. This hook runs after
         # Flask-Login's (see init_app), so shared caches may keep one copy for everyone.
         session.accessed = False
-    else:
+    elif not response.cache_control.public:
         # Every page shows who is signed in: never store it in a shared cache. (Asking
         # session.accessed cannot tell: since Flask 3.1.3 reading it marks it accessed.)
+        # A view that marks its response public (the comment counts) shows no one's data.
         headers["Cache-Control"] = "no-store"
         headers.add_header("Vary", "Cookie")
     return response

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from ..embed.cookies import is_embed_request
 from ..extensions import limiter
 from ..links import safe_next_url
 from ..models import Reader
@@ -181,7 +182,12 @@ def new_password() -> Page:
 
 def load_reader(token: str) -> Reader | None:
     """Flask-Login's user loader: the cookie holds a session token, not a reader id."""
-    return accounts.load_session(token)
+    reader = accounts.load_session(token)
+    # A widget's session is valid under /embed only, even if its token is replayed
+    # in the first-party cookie.
+    if reader is not None and reader.session_site_id is not None and not is_embed_request():
+        return None
+    return reader
 
 
 @bp.get("/embed-sign-in")
