@@ -7,6 +7,7 @@ the source and templates mark only that stored HTML as safe.
 from __future__ import annotations
 
 from functools import cache, partial
+from urllib.parse import urlsplit
 
 import bleach
 from bleach.linkifier import LinkifyFilter
@@ -18,6 +19,17 @@ ALLOWED_TAGS = frozenset(
 ALLOWED_ATTRIBUTES = {"a": ["href", "rel"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener noreferrer"
+
+
+def _allowed_link_attribute(tag: str, name: str, value: str) -> bool:
+    # Absolute links only: a relative one ("/account", "#top", "//host") would lead
+    # into this service, inside the news site's frame, not where the reader meant.
+    if name == "href":
+        try:
+            return urlsplit(value).scheme.lower() in ALLOWED_PROTOCOLS
+        except ValueError:
+            return False
+    return name in ALLOWED_ATTRIBUTES["a"]
 
 
 def _set_rel(
@@ -40,7 +52,7 @@ def _markdown() -> MarkdownIt:
 def _cleaner() -> bleach.Cleaner:
     return bleach.Cleaner(
         tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        attributes={"a": _allowed_link_attribute},
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"})],

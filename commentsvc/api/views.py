@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import abort, jsonify, request
@@ -9,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from ..cache import LRUCache
 from ..models import Reader, Site
 from ..services import comments, sites
 from ..services.comments import CommentView
@@ -17,6 +19,7 @@ from . import bp
 from .openapi import document
 
 Json = tuple[dict[str, Any], int] | dict[str, Any] | Response
+JSON_CACHE: LRUCache[bytes] = LRUCache(max_entries=256)
 MAX_COUNT_KEYS = 100
 
 
@@ -84,24 +87,40 @@ def list_comments(site_slug: str, key: str) -> Json:
     if not 1 <= limit <= 100:
         return _error(_("limit must be a number from 1 to 100."), 422)
     viewer = current_user if current_user.is_authenticated else None
+    # Every anonymous reader gets the same page: serve it from the cache while
+    # the thread's version is unchanged.
+    cache_key = (
+        (thread.id, thread.version, sort.value, request.args.get("after", ""), limit)
+        if viewer is None
+        else None
+    )
+    if cache_key is not None and (cached := JSON_CACHE.get(cache_key)) is not None:
+        return Response(cached, mimetype="application/json")
     try:
         page = comments.read_thread(
             thread, site, viewer.id if viewer else None, sort, request.args.get("after"), limit
         )
     except InvalidInput as exc:
         return _error(str(exc), 400)
-    return {
-        "thread": {
-            "key": thread.key,
-            "title": thread.title,
-            "url": thread.url,
-            "locked": thread.locked,
-            "comment_count": thread.comment_count,
+    body = json.dumps(
+        {
+            "thread": {
+                "key": thread.key,
+                "title": thread.title,
+                "url": thread.url,
+                "locked": thread.locked,
+                "comment_count": thread.comment_count,
+            },
+            "sort": page.sort.value,
+            "comments": [_comment_json(c) for c in page.comments],
+            "next_cursor": page.next_cursor,
         },
-        "sort": page.sort.value,
-        "comments": [_comment_json(c) for c in page.comments],
-        "next_cursor": page.next_cursor,
-    }
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+    if cache_key is not None:
+        JSON_CACHE.put(cache_key, body)
+    return Response(body, mimetype="application/json")
 
 
 @bp.get("/sites/<site_slug>/counts")
@@ -113,10 +132,12 @@ def counts(site_slug: str) -> Json:
     if len(keys) > MAX_COUNT_KEYS:
         return _error(_("Ask for at most %(n)d threads at once.", n=MAX_COUNT_KEYS), 422)
     response = jsonify({"counts": comments.counts(site, keys)})
-    # Anyone may cache the counts for a minute; a registered origin may read them
-    # from its own pages, without cookies.
+    # Shared caches (CDNs) may keep the counts for a minute; a browser asks again, so a
+    # reader who just commented sees the new count on reload. A registered origin may
+    # read them from its own pages, without cookies.
     response.cache_control.public = True
-    response.cache_control.max_age = 60
+    response.cache_control.max_age = 0
+    response.cache_control.s_maxage = 60
     origin = request.headers.get("Origin")
     if origin and origin in site.origins:
         response.headers["Access-Control-Allow-Origin"] = origin

@@ -10,10 +10,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from ..cache import LRUCache
 from ..extensions import csrf, limiter
 from ..links import safe_next_url
 from ..models import Reader, Site, Thread
@@ -24,6 +27,7 @@ from ..services.sites import origin_of
 from .forms import CommentForm, VoteForm
 
 Page = str | tuple[str, int] | Response
+RENDER_CACHE: LRUCache[Markup] = LRUCache(max_entries=256)
 
 
 def viewer(site: Site) -> Reader | None:
@@ -99,26 +103,63 @@ def _render_thread(
     failed: dict[str, Any] | None = None,
 ) -> Page:
     reader = viewer(site)
+    context: dict[str, Any] = {
+        "site": site,
+        "thread": thread_row,
+        "reader": reader,
+        "frame_origin": frame_origin,
+        "here": _thread_path(site, thread_row),
+        "args": _thread_args(),
+        "failed": failed or {},
+        "framed": g.framed,
+        "first_party_url": thread_url(site, thread_row.key),
+        "sort": _sort(),
+    }
     try:
-        page = comments.read_thread(
-            thread_row, site, reader.id if reader else None, _sort(), request.args.get("after")
-        )
+        comments_html = _comments_html(context)
     except InvalidInput as exc:
         return _error_page(str(exc), 400)
-    template = "embed/_comments.html" if request.args.get("partial") else "embed/thread.html"
-    return render_template(
-        template,
-        site=site,
-        thread=thread_row,
-        page=page,
-        reader=reader,
-        frame_origin=frame_origin,
-        here=_thread_path(site, thread_row),
-        args=_thread_args(),
-        failed=failed or {},
-        framed=g.framed,
-        first_party_url=thread_url(site, thread_row.key),
-    ), status
+    if request.args.get("partial"):
+        return comments_html, status
+    return render_template("embed/thread.html", comments_html=comments_html, **context), status
+
+
+def _comments_html(context: dict[str, Any]) -> Markup:
+    """The rendered list of comments; for anonymous readers, from the render cache.
+
+    Anonymous readers all see the same list, so it is rendered once per thread
+    version (and sort, page, language and embedding parameters) per process.
+
+    :raises InvalidInput: a malformed page cursor.
+    """
+    reader: Reader | None = context["reader"]
+    thread_row: Thread = context["thread"]
+    key = None
+    if reader is None and not context["failed"]:
+        key = (
+            thread_row.id,
+            thread_row.version,
+            g.framed,
+            request.args.get("sort", ""),
+            request.args.get("after", ""),
+            context["here"],
+            str(get_locale()),
+        )
+        cached = RENDER_CACHE.get(key)
+        if cached is not None:
+            return cached
+    page = comments.read_thread(
+        thread_row,
+        context["site"],
+        reader.id if reader else None,
+        context["sort"],
+        request.args.get("after"),
+    )
+    # The output of our own autoescaping template, not reader input.
+    html = Markup(render_template("embed/_comments.html", page=page, **context))  # noqa: S704
+    if key is not None:
+        RENDER_CACHE.put(key, html)
+    return html
 
 
 def _thread_path(site: Site, thread_row: Thread) -> str:
@@ -150,6 +191,14 @@ def _load(site_slug: str, key: str) -> tuple[Site, Thread, Reader]:
     if reader is None:
         abort(401)
     return site, thread_row, reader
+
+
+def _check_in_thread(thread_row: Thread, comment_id: int) -> None:
+    """A comment is changed only through its own thread's page, so a widget session
+    bound to one site cannot act on another site's comments."""
+    comment = comments.get_comment(comment_id)
+    if comment is None or comment.thread_id != thread_row.id:
+        abort(404)
 
 
 def post(site_slug: str, key: str) -> Page:
@@ -186,6 +235,7 @@ def _refused(site: Site, thread_row: Thread, form: CommentForm, message: str, st
 
 def edit(site_slug: str, key: str, comment_id: int) -> Page:
     site, thread_row, reader = _load(site_slug, key)
+    _check_in_thread(thread_row, comment_id)
     form = CommentForm()
     if form.validate():
         try:
@@ -199,7 +249,8 @@ def edit(site_slug: str, key: str, comment_id: int) -> Page:
 
 
 def delete(site_slug: str, key: str, comment_id: int) -> Page:
-    _site, _thread_row, reader = _load(site_slug, key)
+    _site, thread_row, reader = _load(site_slug, key)
+    _check_in_thread(thread_row, comment_id)
     try:
         comments.delete_comment(reader, comment_id)
     except comments.CommentRefused as exc:
@@ -208,7 +259,8 @@ def delete(site_slug: str, key: str, comment_id: int) -> Page:
 
 
 def vote(site_slug: str, key: str, comment_id: int) -> Page:
-    _site, _thread_row, reader = _load(site_slug, key)
+    _site, thread_row, reader = _load(site_slug, key)
+    _check_in_thread(thread_row, comment_id)
     form = VoteForm()
     if not form.validate():
         return _error_page(" ".join(_form_errors(form)), 422)

@@ -28,6 +28,8 @@ KEY_MAX = 200
 TITLE_MAX = 300
 URL_MAX = 2000
 PAGE_SIZE = 50
+# Larger ids or cursor values cannot name a row (SQLite raises OverflowError on them).
+INT_MAX = 2**63 - 1
 # Replies are stored at any depth; the page indents at most this far.
 DISPLAY_DEPTH = 4
 
@@ -200,6 +202,7 @@ def _after_cursor(cursor: str, sort: Sort) -> ColumnElement[bool]:
         not isinstance(values, list)
         or len(values) != size
         or not all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+        or not all(abs(v) <= INT_MAX for v in values)
         or values[0] not in (0, 1)
     ):
         raise InvalidInput(_l("That page link is not valid."), "cursor")
@@ -238,7 +241,8 @@ def _rows(
     )
     if limit is not None:
         stmt = stmt.limit(limit)
-    return db.session.execute(stmt).tuples().all()
+    # Rows unpack like tuples; Result.tuples() is deprecated since SQLAlchemy 2.1.
+    return db.session.execute(stmt).all()
 
 
 def _view(
@@ -363,7 +367,7 @@ def post_comment(
     source, html = _check_body(body)
     parent = None
     if parent_id is not None:
-        parent = db.session.get(Comment, parent_id)
+        parent = get_comment(parent_id)
         if (
             parent is None
             or parent.thread_id != thread.id
@@ -388,7 +392,7 @@ def post_comment(
 
 
 def _own_comment(reader: Reader, comment_id: int) -> tuple[Comment, Thread]:
-    comment = db.session.get(Comment, comment_id)
+    comment = get_comment(comment_id)
     if comment is None or comment.status in (CommentStatus.REJECTED, CommentStatus.SPAM):
         raise NotFound(_l("There is no such comment."))
     if comment.author_id != reader.id:
@@ -459,7 +463,7 @@ def vote(reader: Reader, comment_id: int, value: int) -> int:
         raise InvalidInput(_l("A vote is +1, -1 or 0."), "value")
     if not reader.is_verified:
         raise NotAllowed(_l("Verify your e-mail address before you vote."))
-    comment = db.session.get(Comment, comment_id)
+    comment = get_comment(comment_id)
     if comment is None or comment.status != CommentStatus.APPROVED:
         raise NotFound(_l("There is no such comment."))
     if comment.author_id == reader.id:
@@ -498,9 +502,7 @@ def counts(site: Site, keys: list[str]) -> dict[str, int]:
                 select(Thread.key, Thread.comment_count).where(
                     Thread.site_id == site.id, Thread.key.in_(wanted)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         if wanted
         else {}
@@ -509,4 +511,7 @@ def counts(site: Site, keys: list[str]) -> dict[str, int]:
 
 
 def get_comment(comment_id: int) -> Comment | None:
+    """The comment with this id, or None (also for ids too large for any row)."""
+    if not 0 < comment_id <= INT_MAX:
+        return None
     return db.session.get(Comment, comment_id)

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Benchmark: gunicorn with 2 workers on loopback, measured with wrk.
+#   bash bench/run.sh            # SQLite (default)
+#   BENCH_DATABASE_URL=postgresql+psycopg://… bash bench/run.sh
+# Needs wrk (apt-get install wrk). Prints req/s, p50, p99 per scenario and the
+# peak RSS of the gunicorn processes; full wrk output goes to bench/results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT="${BENCH_PORT:-8000}"
+CONNECTIONS="${BENCH_CONNECTIONS:-16}"
+DURATION="${BENCH_DURATION:-10s}"
+OUT=bench/results
+mkdir -p "$OUT"
+DB_URL="${BENCH_DATABASE_URL:-sqlite:///$PWD/$OUT/bench.sqlite3}"
+rm -f "$OUT"/bench.sqlite3*
+
+export COMMENTSVC_SECRET_KEY=bench-secret COMMENTSVC_DATABASE_URL="$DB_URL" \
+  COMMENTSVC_PUBLIC_URL="http://127.0.0.1:$PORT" COMMENTSVC_RATELIMIT_ENABLED=false \
+  BENCH_SESSION_FILE="$PWD/$OUT/session.txt"
+.venv/bin/python bench/seed.py "$DB_URL" "$OUT"
+
+.venv/bin/gunicorn -w 2 -b "127.0.0.1:$PORT" --daemon --pid "$OUT/gunicorn.pid" \
+  --log-file "$OUT/gunicorn.log" wsgi:app
+trap 'kill "$(cat "$OUT/gunicorn.pid")" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+
+peak_rss() {  # highest resident set size, in MiB, of the master and its workers
+  local master; master="$(cat "$OUT/gunicorn.pid")"
+  local total=0
+  for pid in "$master" $(pgrep -P "$master"); do
+    kb=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    total=$((total + kb))
+  done
+  echo "$((total / 1024)) MiB (sum of VmHWM of master and workers)"
+}
+
+base="http://127.0.0.1:$PORT"
+frame="$base/embed/bench/t/big?url=http://127.0.0.1:8001/big&origin=http://127.0.0.1:8001"
+keys="$(for i in $(seq 0 9); do printf 'thread=a%d&' "$i"; done)"
+run() {
+  local name="$1"; shift
+  curl -sf -o /dev/null "${@: -1}" || true
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" > "$OUT/$name.txt"
+  local rps p50 p99
+  rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/$name.txt")
+  p50=$(awk '$1 == "50%" {print $2}' "$OUT/$name.txt")
+  p99=$(awk '$1 == "99%" {print $2}' "$OUT/$name.txt")
+  local errors; errors=$(grep -E "Non-2xx|Socket errors" "$OUT/$name.txt" | tr '\n' ' ' || true)
+  printf '%-28s %10s req/s   p50 %-9s p99 %-9s %s\n' "$name" "$rps" "$p50" "$p99" "$errors"
+}
+echo "gunicorn -w 2, wrk -t2 -c$CONNECTIONS -d$DURATION, database: ${DB_URL%%:*}"
+run iframe-200-comments "$frame"
+run json-200-comments "$base/api/v1/sites/bench/threads/big/comments"
+run counts-10-threads "$base/api/v1/sites/bench/counts?${keys%&}"
+run post-comment -s bench/post.lua "$base/api/v1/sites/bench/threads/a1/comments"
+echo "peak RSS: $(peak_rss)"

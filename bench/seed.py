@@ -1,0 +1,114 @@
+"""Seed a benchmark database: one thread of 200 comments and 1,000 threads of 10.
+
+Usage: python bench/seed.py DATABASE_URL OUT_DIR
+Writes OUT_DIR/session.txt with a signed-in session cookie and its CSRF token,
+for the posting benchmark.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from commentsvc import create_app
+from commentsvc.extensions import db, utcnow
+from commentsvc.models import Comment, CommentStatus, Reader, Thread
+from commentsvc.sanitize import render_comment
+from commentsvc.services import passwords, sites
+from commentsvc.services.identity import display_name_key
+
+ORIGIN = "http://127.0.0.1:8001"
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+PASSWORD = "benchmark passphrase of some length"
+WORDS = (
+    "the minister said talks would resume after the holiday while analysts in Baku and "
+    "Tbilisi doubted that any agreement could survive another winter of shelling and "
+    "sanctions energy prices rose again as pipelines ran below capacity"
+).split()
+
+
+def body(rng: random.Random) -> str:
+    """About 300 characters of Markdown with emphasis, a link and sometimes a quote."""
+    words = [rng.choice(WORDS) for _ in range(45)]
+    words[3] = f"**{words[3]}**"
+    words[9] = f"*{words[9]}*"
+    text = " ".join(words)
+    text += " [source](https://news.example/a/" + str(rng.randint(1, 10_000)) + ")."
+    if rng.random() < 0.3:
+        text = "> " + " ".join(rng.choice(WORDS) for _ in range(8)) + "\n\n" + text
+    return text[:320]
+
+
+def add_thread(key: str, size: int, readers: list[int], rng: random.Random, site_id: int) -> None:
+    thread = Thread(site_id=site_id, key=key, title=f"Article {key}", url=f"{ORIGIN}/{key}",
+                    comment_count=size)
+    db.session.add(thread)
+    db.session.flush()
+    ids: list[tuple[int, int | None, int]] = []  # (id, root, depth)
+    for i in range(size):
+        parent = rng.choice(ids) if ids and rng.random() < 0.25 else None
+        source = body(rng)
+        row = {
+            "thread_id": thread.id,
+            "parent_id": parent[0] if parent else None,
+            "root_id": (parent[1] or parent[0]) if parent else None,
+            "depth": parent[2] + 1 if parent else 0,
+            "author_id": readers[i % len(readers)],
+            "body_source": source,
+            "body_html": render_comment(source),
+            "status": CommentStatus.APPROVED,
+            "score": rng.randint(-3, 20),
+            "pinned": False,
+            "created_at": utcnow(),
+        }
+        new_id = db.session.execute(insert(Comment).values(**row)).inserted_primary_key[0]
+        ids.append((new_id, row["root_id"], row["depth"]))
+
+
+def main() -> None:
+    url, out = sys.argv[1], Path(sys.argv[2])
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "bench-secret", "DATABASE_URL": url,
+        "PUBLIC_URL": "http://127.0.0.1:8000", "RATELIMIT_ENABLED": False,
+        "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1,
+    })
+    rng = random.Random(42)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        site = sites.create_site("bench", "Bench News", [ORIGIN])
+        hashed = passwords.hash_password(PASSWORD)
+        readers = []
+        for i in range(50):
+            name = f"Reader {i}"
+            reader = Reader(email=f"r{i}@example.org", display_name=name,
+                            display_name_key=display_name_key(name), password_hash=hashed,
+                            email_verified_at=utcnow())
+            db.session.add(reader)
+            db.session.flush()
+            readers.append(reader.id)
+        add_thread("big", 200, readers, rng, site.id)
+        for n in range(1000):
+            add_thread(f"a{n}", 10, readers, rng, site.id)
+        db.session.commit()
+
+    client = app.test_client()
+    form = CSRF.search(client.get("/auth/sign-in").text)
+    assert form, "no CSRF token on the sign-in page"
+    client.post("/auth/sign-in", data={
+        "email": "r0@example.org", "password": PASSWORD, "csrf_token": form.group(1),
+    })
+    token = CSRF.search(client.get("/account").text)
+    assert token, "sign-in failed: no CSRF token on the account page"
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    (out / "session.txt").write_text(f"{cookie.key}={cookie.value}\n{token.group(1)}\n")
+    print("seeded: 1 thread of 200 comments, 1000 threads of 10")
+
+
+if __name__ == "__main__":
+    main()
