@@ -70,8 +70,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
 
-    from . import account, admin, api, auth, cli, embed, main
+    from . import account, admin, api, auth, cli, consent, embed, main, moderation, notifications
     from .auth.views import load_reader
+    from .consent.cli import consent_group
     from .embed.cookies import SessionInterface
 
     app.session_interface = SessionInterface()
@@ -81,9 +82,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         auth.bp,
         account.bp,
         admin.bp,
+        consent.bp,
         api.bp,
         embed.embed_bp,
         embed.threads_bp,
+        moderation.bp,
+        notifications.bp,
     ):
         app.register_blueprint(blueprint)
     if app.debug:
@@ -93,4 +97,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(cli.users)
     app.cli.add_command(cli.mail)
     app.cli.add_command(cli.sites_group)
+    app.cli.add_command(consent_group)
     return app

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from .mail import deliver_pending
 from .models import ModerationPolicy
-from .services import accounts, sites
+from .services import accounts, moderators, notifications, sites
 
 users = AppGroup("users", help="Manage reader accounts.")
 mail = AppGroup("mail", help="Deliver queued e-mail.")
@@ -56,6 +56,9 @@ def list_users() -> None:
 def send_pending(loop: bool, interval: float) -> None:
     """Deliver due messages from the outbox over SMTP (with retries and backoff)."""
     while True:
+        # Moderators' held-comment digests join the outbox first (each at most once
+        # per MODERATION_DIGEST_INTERVAL), so this round delivers them too.
+        notifications.queue_moderator_digests()
         sent, failed = deliver_pending()
         if sent or failed or not loop:
             click.echo(f"sent {sent}, failed attempts {failed}")
@@ -89,6 +92,21 @@ def create_site(slug: str, name: str, origins: tuple[str, ...], hold_all: bool) 
     except sites.SiteExists as exc:
         raise click.ClickException(f"A site with the slug {slug!r} already exists.") from exc
     click.echo(f"Created site {site.slug} ({site.name}) for {', '.join(site.origins)}.")
+
+
+@sites_group.command("add-moderator")
+@click.argument("slug")
+@click.argument("email")
+def add_moderator(slug: str, email: str) -> None:
+    """Let the account with EMAIL moderate the site SLUG."""
+    site = sites.get_site(slug)
+    if site is None:
+        raise click.ClickException(f"There is no site with the slug {slug!r}.")
+    try:
+        reader = moderators.add_moderator(None, site, email)
+    except moderators.ModerationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{reader.email} now moderates {site.slug}.")
 
 
 @sites_group.command("list")

@@ -39,10 +39,6 @@ class Defaults:
     SESSION_LIFETIME = timedelta(hours=12)
     REMEMBER_LIFETIME = timedelta(days=30)
 
-    # Versions of the documents a reader accepts at sign-up.
-    TERMS_VERSION = "2026-11-01"
-    PRIVACY_VERSION = "2026-11-01"
-
     # argon2id cost; tests lower it to keep the suite fast.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 64 * 1024
@@ -52,8 +48,19 @@ class Defaults:
     RATELIMIT_SIGN_IN_ACCOUNT = "5 per minute; 30 per hour"
     RATELIMIT_RESET = "5 per 15 minutes; 20 per day"
     RATELIMIT_SIGN_UP = "10 per hour"
+    # Posting comments (the widget, its first-party twin and the API share each limit).
+    RATELIMIT_POST_READER = "60 per minute; 1000 per day"
+    RATELIMIT_POST_IP = "200 per minute; 5000 per day"
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+
+    # Moderation: how long a decision can be undone, how often a moderator is e-mailed
+    # about held comments, and the no-JavaScript form's minimum fill time.
+    MODERATION_UNDO_SECONDS = 10 * 60
+    MODERATION_DIGEST_INTERVAL = 15 * 60
+    COMMENT_MIN_FILL_SECONDS = 3
+    # How long the unsubscribe link in a notification e-mail works.
+    UNSUBSCRIBE_TOKEN_MAX_AGE = 365 * 24 * 3600
 
     LANGUAGES = ("en", "az", "ru")
     BABEL_DEFAULT_LOCALE = "en"

@@ -50,18 +50,28 @@ def build_message(
 
 
 def queue_email(
-    recipient: str, template: str, locale: str | None = None, **context: Any
+    recipient: str,
+    template: str,
+    locale: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    **context: Any,
 ) -> OutboxMessage:
     """Render templates/email/<template>.txt and add it to the outbox.
 
     The row joins the caller's transaction: it is sent only if the change that
-    caused it commits. The first line of the template is the subject.
+    caused it commits. The first line of the template is the subject. headers
+    are extra message headers (e.g. List-Unsubscribe), set by our code only.
     """
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = render_template(f"email/{template}.txt", **context)
     subject, _, body = text.strip().partition("\n")
-    msg = build_message(recipient, subject.strip(), body.strip() + "\n")
-    row = OutboxMessage(recipient=recipient, subject=str(msg["Subject"]), message=msg.as_string())
+    msg = build_message(recipient, subject.strip(), body.strip() + "\n", headers)
+    # Header values such as a List-Unsubscribe URL are single long words: at the default
+    # 78 columns they would be folded into encoded words no mail client reads as a URL.
+    # RFC 5322 allows 998; longer lines are still folded.
+    wire = msg.as_string(policy=msg.policy.clone(max_line_length=998) if headers else None)
+    row = OutboxMessage(recipient=recipient, subject=str(msg["Subject"]), message=wire)
     db.session.add(row)
     if current_app.config["MAIL_ECHO"]:
         log.warning("E-mail queued for %s:\n%s", recipient, msg.as_string())

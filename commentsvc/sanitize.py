@@ -62,3 +62,67 @@ def _cleaner() -> bleach.Cleaner:
 def render_comment(source: str) -> str:
     """Markdown source to safe HTML with only the allowed tags and link schemes."""
     return str(_cleaner().clean(_markdown().render(source))).strip()
+
+
+# --- policy documents -------------------------------------------------------------------
+# Written by admins, shown on the service's own pages: headings, rules and tables are
+# allowed, and links may be relative (to other pages of the service).
+
+DOCUMENT_TAGS = ALLOWED_TAGS | frozenset(
+    {"h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td"}
+)
+DOCUMENT_LINK_REL = "noopener noreferrer"
+
+
+def _allowed_document_link(tag: str, name: str, value: str) -> bool:
+    if name == "href":
+        try:
+            parts = urlsplit(value)
+        except ValueError:
+            return False
+        if parts.scheme:
+            return parts.scheme.lower() in ALLOWED_PROTOCOLS
+        # Relative paths and fragments, but not scheme-relative "//host" links.
+        return not value.startswith("//") and "\\" not in value
+    return name in ("title", "rel")
+
+
+def _set_document_rel(
+    attrs: dict[tuple[str | None, str], str], new: bool = False
+) -> dict[tuple[str | None, str], str]:
+    attrs[(None, "rel")] = DOCUMENT_LINK_REL
+    return attrs
+
+
+@cache
+def _document_markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable("table")
+    md.disable(["image"], ignoreInvalid=True)
+    return md
+
+
+@cache
+def _document_cleaner() -> bleach.Cleaner:
+    return bleach.Cleaner(
+        tags=DOCUMENT_TAGS,
+        attributes={"a": _allowed_document_link},
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        filters=[partial(LinkifyFilter, callbacks=[_set_document_rel], skip_tags={"pre", "code"})],
+    )
+
+
+def render_document(source: str) -> str:
+    """A policy document's Markdown to safe HTML.
+
+    Headings move one level down (# becomes <h2>): the page's own <h1> is the
+    document's title.
+    """
+    md = _document_markdown()
+    tokens = md.parse(source)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+    html = md.renderer.render(tokens, md.options, {})
+    return str(_document_cleaner().clean(html)).strip()

@@ -14,7 +14,7 @@ from werkzeug.serving import make_server, run_simple
 
 from commentsvc import create_app
 from commentsvc.demo import create_demo_app
-from commentsvc.services import sites
+from commentsvc.services import consent, sites
 
 SERVICE = ("localhost", 5000)
 DEMO = ("127.0.0.1", 8001)
@@ -25,8 +25,17 @@ def main() -> None:
     os.environ.setdefault("FLASK_DEBUG", "1")
     app = create_app()
     with app.app_context():
-        if sites.get_site("demo") is None:
-            sites.create_site("demo", "Demo News", [DEMO_ORIGIN])
+        site = sites.get_site("demo") or sites.create_site("demo", "Demo News", [DEMO_ORIGIN])
+        settings = consent.current_settings(site)
+        if not settings.cookies:
+            # The demo's stand-in analytics tag sets this cookie; withdrawal deletes it.
+            consent.save_settings(
+                site,
+                consent.SettingsInput(
+                    categories=list(settings.categories), cookies={"analytics": ["demo_analytics"]}
+                ),
+                None,
+            )
     demo = make_server(*DEMO, create_demo_app(f"http://{SERVICE[0]}:{SERVICE[1]}"), threaded=True)
     threading.Thread(target=demo.serve_forever, daemon=True).start()
     print(f" * Demo news site on {DEMO_ORIGIN}/articles/blinken-azerbaijan")

@@ -23,10 +23,16 @@ from sqlalchemy import text
 from commentsvc import create_app
 from commentsvc.extensions import db
 from commentsvc.mail import deliver_pending
+from scripts.compile_translations import compile_translations
 
 PUBLIC_URL = "http://localhost:5000"
 TEST_DATABASE_URL = os.environ.get("COMMENTSVC_TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("COMMENTSVC_TEST_REDIS_URL", "")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # The .mo catalogues are build output (git-ignored); every page needs them.
+    compile_translations()
 
 
 def free_port() -> int:
@@ -134,6 +140,17 @@ def build_app(tmp_path: Path, smtp_port: int, **overrides: Any) -> Flask:
                     conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         db.create_all()
     return app
+
+
+@pytest.fixture(autouse=True)
+def _fresh_render_caches() -> None:
+    # The render caches live for the process (one app per process in production);
+    # tests create many apps whose thread ids repeat, so each test starts empty.
+    from commentsvc.api.views import JSON_CACHE
+    from commentsvc.embed.views import RENDER_CACHE
+
+    RENDER_CACHE.clear()
+    JSON_CACHE.clear()
 
 
 @pytest.fixture

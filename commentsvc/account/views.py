@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from ..auth.forms import ActionForm
-from ..services import accounts
+from ..services import accounts, consent_records, policies
 from . import bp
 from .forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, DisplayNameForm
 
@@ -32,7 +32,11 @@ def _page(status: int = 200, **overrides: object) -> tuple[str, int]:
     forms = {**_forms(), **overrides}
     return (
         render_template(
-            "account/index.html", sessions=accounts.active_sessions(current_user), **forms
+            "account/index.html",
+            sessions=accounts.active_sessions(current_user),
+            acceptances=policies.acceptance_history(current_user),
+            consent_history=consent_records.reader_history(current_user),
+            **forms,
         ),
         status,
     )

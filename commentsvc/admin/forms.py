@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from ..forms import BaseForm
@@ -24,9 +24,13 @@ class SiteForm(BaseForm):
     )
     moderation_policy = SelectField(
         _l("Moderation"),
+        # SelectChoice, not tuples: wtforms 3.3 deprecates tuples (removed in 3.4).
         choices=[
-            (ModerationPolicy.HOLD_NONE.value, _l("Publish comments at once")),
-            (ModerationPolicy.HOLD_ALL.value, _l("Hold every comment for moderation")),
+            SelectChoice(ModerationPolicy.HOLD_NONE.value, _l("Publish comments at once")),
+            SelectChoice(ModerationPolicy.HOLD_ALL.value, _l("Hold every comment for moderation")),
+            SelectChoice(
+                ModerationPolicy.HOLD_FIRST_N.value, _l("Hold the first comments of each reader")
+            ),
         ],
     )
     edit_window_minutes = IntegerField(

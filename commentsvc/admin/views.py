@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from ..services import sites
+from ..models import AuditAction
+from ..services import audit, sites
 from ..services.identity import InvalidInput
 from . import bp
 from .forms import SiteForm
@@ -48,6 +49,7 @@ def new_site() -> Page:
         except sites.SiteExists:
             form.slug.errors.append(_("A site with this slug already exists."))
         else:
+            audit.record_site_change(current_user, AuditAction.SITE_CREATE, site)
             flash(_("Site %(name)s registered.", name=site.name))
             return redirect(url_for("admin.edit_site", slug=site.slug), 303)
     status = 422 if request.method == "POST" else 200
@@ -82,6 +84,7 @@ def edit_site(slug: str) -> Page:
         except InvalidInput as exc:
             form[exc.field if exc.field in form else "origins"].errors.append(str(exc))
         else:
+            audit.record_site_change(current_user, AuditAction.SITE_UPDATE, site)
             flash(_("Site %(name)s saved.", name=site.name))
             return redirect(url_for("admin.edit_site", slug=site.slug), 303)
     status = 422 if request.method == "POST" else 200

@@ -6,6 +6,9 @@ from typing import Any
 
 from flask import current_app
 
+from .consent_openapi import PATHS as CONSENT_PATHS
+from .consent_openapi import SCHEMAS as CONSENT_SCHEMAS
+
 
 def _error(description: str) -> dict[str, Any]:
     return {
@@ -59,6 +62,18 @@ def document() -> dict[str, Any]:
         },
         "servers": [{"url": current_app.config["PUBLIC_URL"] + "/api/v1"}],
         "paths": {
+            "/openapi.json": {
+                "get": {
+                    "summary": "This description of the API",
+                    "operationId": "getOpenAPI",
+                    "responses": {
+                        "200": {
+                            "description": "The OpenAPI 3.1 document",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                },
+            },
             "/sites/{site}/threads/{key}/comments": {
                 "get": {
                     "summary": "List a page of a thread's comments, with their replies",
@@ -167,9 +182,31 @@ def document() -> dict[str, Any]:
                     "responses": {"200": _json("VoteResult", "The new score"), **WRITE_ERRORS},
                 },
             },
+            "/comments/{comment_id}/report": {
+                "post": {
+                    "summary": "Report a published comment to the moderators (once per reader)",
+                    "description": "When enough readers report a comment (a site setting, "
+                    "3 by default) it is hidden and goes back to the moderation queue.",
+                    "operationId": "reportComment",
+                    "parameters": [COMMENT_ID, CSRF_HEADER],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Report"}}
+                        },
+                    },
+                    "responses": {
+                        "201": _json("ReportResult", "Reported"),
+                        **WRITE_ERRORS,
+                        "409": _error("This reader already reported the comment"),
+                    },
+                },
+            },
+            **CONSENT_PATHS,
         },
         "components": {
             "schemas": {
+                **CONSENT_SCHEMAS,
                 "Error": {
                     "type": "object",
                     "required": ["error"],
@@ -267,6 +304,30 @@ def document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["value"],
                     "properties": {"value": {"type": "integer", "enum": [-1, 0, 1]}},
+                },
+                "Report": {
+                    "type": "object",
+                    "required": ["reason"],
+                    "properties": {
+                        "reason": {
+                            "type": "string",
+                            "enum": ["spam", "abuse", "off_topic", "illegal", "other"],
+                        },
+                        "text": {
+                            "type": "string",
+                            "maxLength": 1000,
+                            "description": "What is wrong; required when reason is other",
+                        },
+                    },
+                },
+                "ReportResult": {
+                    "type": "object",
+                    "required": ["comment_id", "reason", "reported"],
+                    "properties": {
+                        "comment_id": {"type": "integer"},
+                        "reason": {"type": "string"},
+                        "reported": {"type": "boolean"},
+                    },
                 },
                 "VoteResult": {
                     "type": "object",

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import abort, jsonify, request
+from flask import abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..cache import LRUCache
 from ..models import Reader, Site
-from ..services import comments, sites
+from ..post_limits import limit_posting
+from ..services import comments, policies, sites
 from ..services.comments import CommentView
 from ..services.identity import InvalidInput
 from . import bp
@@ -146,12 +147,18 @@ def counts(site_slug: str) -> Json:
 
 
 @bp.post("/sites/<site_slug>/threads/<path:key>/comments")
+@limit_posting
 def post_comment(site_slug: str, key: str) -> Json:
     reader = _reader()
     found = comments.find_existing_thread(site_slug, key)
     if found is None:
         return _error(_("There is no such thread."), 404)
     site, thread = found
+    if policies.pending_acceptances(reader, site):
+        return {
+            "error": _("Please accept the new terms of use or privacy policy before you comment."),
+            "accept_url": url_for("consent.accept_policies", site=site.slug),
+        }, 403
     data = _json_body()
     body, parent_id = data.get("body"), data.get("parent_id")
     if not isinstance(body, str):

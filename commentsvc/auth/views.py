@@ -20,7 +20,7 @@ from ..embed.cookies import is_embed_request
 from ..extensions import limiter
 from ..links import safe_next_url
 from ..models import Reader
-from ..services import accounts, sites
+from ..services import accounts, policies, sites
 from ..services.sites import origin_of
 from . import bp
 from .forms import ActionForm, NewPasswordForm, ResetRequestForm, SignInForm, SignUpForm
@@ -83,7 +83,11 @@ def sign_in() -> Page:
             form.password.errors.append(_("Wrong e-mail address or password."))
         else:
             _sign_in(reader, bool(form.remember.data))
-            return redirect(next_url or url_for("account.index"), 303)
+            target = next_url or url_for("account.index")
+            # New terms or privacy policy: show what changed first, then go on.
+            if policies.pending_acceptances(reader):
+                target = url_for("consent.accept_policies", next=target)
+            return redirect(target, 303)
     return _render_form("auth/sign_in.html", form, next_url=next_url)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template, request
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -45,8 +45,21 @@ def create_demo_app(service_url: str, site_slug: str = "demo") -> Flask:
         found = ARTICLES.get(key)
         if found is None:
             return "Not found", 404
+        # ?lang=az or ?lang=ru shows the page, and so the consent banner, in that language.
+        lang = request.args.get("lang", "en")
         return render_template(
-            "article.html", key=key, article=found, service_url=service_url, site=site_slug
+            "article.html",
+            key=key,
+            article=found,
+            service_url=service_url,
+            site=site_slug,
+            lang=lang if lang in ("en", "az", "ru") else "en",
         )
+
+    @app.get("/demo-analytics.js")
+    def analytics_js() -> Response:
+        # An external "analytics tag", run by consent.js between the two inline ones.
+        body = 'window.demoAnalytics = (window.demoAnalytics || []).concat("external");\n'
+        return Response(body, mimetype="text/javascript")
 
     return app

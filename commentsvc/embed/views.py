@@ -20,8 +20,9 @@ from ..cache import LRUCache
 from ..extensions import csrf, limiter
 from ..links import safe_next_url
 from ..models import Reader, Site, Thread
+from ..post_limits import limit_posting
 from ..security import content_security_policy
-from ..services import accounts, comments, sites
+from ..services import accounts, comments, notifications, policies, reports, rules, sites
 from ..services.identity import InvalidInput
 from ..services.sites import origin_of
 from .forms import CommentForm, VoteForm
@@ -114,7 +115,15 @@ def _render_thread(
         "framed": g.framed,
         "first_party_url": thread_url(site, thread_row.key),
         "sort": _sort(),
+        # New terms or privacy policy to accept: the page shows them instead of the form.
+        "pending_policies": policies.pending_acceptances(reader, site) if reader else [],
+        # A ban, suspension or closed thread: the page says why instead of showing the form.
+        "cannot_post": rules.posting_refusal(reader, site, thread_row) if reader else None,
     }
+    # Comments this reader reported show "reported" instead of the Report form.
+    g.my_reports = reports.reported_ids(reader.id, thread_row.id) if reader else set()
+    g.form_started = rules.form_token()
+    g.reply_emails_default = notifications.settings_for(reader.id).reply_emails if reader else False
     try:
         comments_html = _comments_html(context)
     except InvalidInput as exc:
@@ -201,18 +210,32 @@ def _check_in_thread(thread_row: Thread, comment_id: int) -> None:
         abort(404)
 
 
+@limit_posting
 def post(site_slug: str, key: str) -> Page:
     site, thread_row, reader = _load(site_slug, key)
     form = CommentForm()
+    if policies.pending_acceptances(reader, site):
+        message = _("Please accept the new terms of use or privacy policy before you comment.")
+        return _refused(site, thread_row, form, message, 403)
     if form.validate():
         try:
             comment = comments.post_comment(
-                reader, thread_row, site, form.body.data, form.parent_id.data
+                reader,
+                thread_row,
+                site,
+                form.body.data,
+                form.parent_id.data,
+                rules.form_signals(form.website.data, form.started.data),
             )
         except comments.CommentRefused as exc:
             return _refused(site, thread_row, form, str(exc), exc.status)
         except InvalidInput as exc:
             return _refused(site, thread_row, form, str(exc), 422)
+        # The form's "e-mail me about replies" box, where the form had one.
+        if request.form.get("notify_choice"):
+            notifications.set_comment_replies(
+                reader, comment.id, request.form.get("notify_replies") == "y"
+            )
         return _back(site_slug, key, f"#c{comment.id}")
     return _refused(site, thread_row, form, " ".join(_form_errors(form)), 422)
 
@@ -273,6 +296,16 @@ def vote(site_slug: str, key: str, comment_id: int) -> Page:
     return _back(site_slug, key, f"#c{comment_id}")
 
 
+def accept_policies(site_slug: str, key: str) -> Page:
+    """Accept new policy versions from the thread page, then go back to it."""
+    site, _thread_row, reader = _load(site_slug, key)
+    try:
+        policies.accept(reader, request.form.get("shown", "").split(","), site)
+    except policies.PolicyChanged:
+        return _error_page(_("A newer version was published meanwhile. Please look again."), 409)
+    return _back(site_slug, key)
+
+
 def sign_out(site_slug: str) -> Response:
     if current_user.is_authenticated:
         accounts.end_session(current_user.session_token)
@@ -304,6 +337,12 @@ def add_routes(bp: Blueprint, framed: bool) -> None:
         "/<site_slug>/c/<int:comment_id>/vote/<path:key>", "vote", vote, methods=["POST"]
     )
     bp.add_url_rule("/<site_slug>/sign-out", "sign_out", sign_out, methods=["POST"])
+    bp.add_url_rule(
+        "/<site_slug>/accept-policies/<path:key>",
+        "accept_policies",
+        accept_policies,
+        methods=["POST"],
+    )
 
 
 # --- the widget's own routes --------------------------------------------------------------

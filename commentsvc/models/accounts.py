@@ -89,6 +89,8 @@ class PolicyAcceptance(Model):
     reader_id: Mapped[int] = mapped_column(ForeignKey("reader.id", ondelete="CASCADE"), index=True)
     document: Mapped[str] = mapped_column(String(20))
     version: Mapped[str] = mapped_column(String(40))
+    # The site whose own document this was; None for the service's document.
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
     accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     reader: Mapped[Reader] = relationship(back_populates="acceptances")

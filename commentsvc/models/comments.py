@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 class ModerationPolicy(enum.StrEnum):
     HOLD_ALL = "hold_all"
+    # Hold a reader's comments until they have hold_first_n approved ones on the site.
+    HOLD_FIRST_N = "hold_first_n"
     HOLD_NONE = "hold_none"
 
 
@@ -31,6 +33,15 @@ class Site(Model):
     origins: Mapped[list[str]] = mapped_column(JSON, default=list)
     edit_window_seconds: Mapped[int] = mapped_column(default=15 * 60)
     moderation_policy: Mapped[str] = mapped_column(String(20), default=ModerationPolicy.HOLD_NONE)
+    # Hold rules and word lists (see services.rules); edited on the moderation pages.
+    hold_first_n: Mapped[int] = mapped_column(default=1)
+    max_links: Mapped[int] = mapped_column(default=2)
+    report_threshold: Mapped[int] = mapped_column(default=3)
+    trust_after: Mapped[int] = mapped_column(default=3)
+    # Days after a thread's first comment when it closes for new comments; NULL: never.
+    close_after_days: Mapped[int | None]
+    suspicious_words: Mapped[list[str]] = mapped_column(JSON, default=list)
+    banned_words: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -69,6 +80,10 @@ class Comment(Model):
     __table_args__ = (
         Index("ix_comment_thread_top", "thread_id", "parent_id", "pinned", "id"),
         Index("ix_comment_root", "root_id"),
+        # The moderation queue: pending comments, oldest first, paged by id.
+        Index("ix_comment_status_id", "status", "id"),
+        # Pending counts per site: counted per thread from this index alone.
+        Index("ix_comment_status_thread", "status", "thread_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

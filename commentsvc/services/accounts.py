@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from .. import mail
 from ..extensions import db, utcnow
 from ..links import public_url
-from ..models import EmbedSignInCode, PolicyAcceptance, Reader, ReaderSession
-from . import comments, passwords, tokens
+from ..models import EmbedSignInCode, Reader, ReaderSession
+from . import comments, consent_records, notifications, passwords, policies, reports, tokens
 from .identity import (
     InvalidInput,
     display_name_key,
@@ -51,12 +51,8 @@ def _stamp(moment: datetime) -> str:
 
 
 def _accept_current_policies(reader: Reader) -> None:
-    config = current_app.config
-    for document, version in (
-        ("terms", config["TERMS_VERSION"]),
-        ("privacy", config["PRIVACY_VERSION"]),
-    ):
-        reader.acceptances.append(PolicyAcceptance(document=document, version=version))
+    for document in policies.ACCEPTED:
+        policies.record_acceptance(reader, policies.current(document))
 
 
 def _find_by_email(email: str) -> Reader | None:
@@ -383,6 +379,8 @@ def change_display_name(reader: Reader, display_name: str) -> None:
     _check_name_free(key, reader.id)
     reader.display_name = name
     reader.display_name_key = key
+    # Pages cached for anonymous readers show the old name until their threads move on.
+    comments.touch_threads_of(reader.id)
     try:
         db.session.commit()
     except IntegrityError as exc:
@@ -462,9 +460,17 @@ def export_data(reader: Reader) -> dict[str, Any]:
             "is_admin": reader.is_admin,
         },
         "policy_acceptances": [
-            {"document": a.document, "version": a.version, "accepted_at": a.accepted_at.isoformat()}
-            for a in reader.acceptances
+            {
+                "document": a.document,
+                "version": a.version,
+                "site": site.slug if site else None,
+                "accepted_at": a.accepted_at.isoformat(),
+            }
+            for a, site in policies.acceptance_history(reader)
         ],
+        "consent_records": consent_records.export_for_reader(reader),
+        "notification_settings": notifications.export_for_reader(reader),
+        **reports.export_for_reader(reader),
         "sessions": [
             {
                 "created_at": s.created_at.isoformat(),

@@ -18,9 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 
 from ..extensions import db, utcnow
-from ..models import Comment, CommentStatus, ModerationPolicy, Reader, Site, Thread, Vote
+from ..models import Comment, CommentStatus, Reader, Site, Thread, Vote
 from ..sanitize import render_comment
-from . import sites
+from . import notifications, rules, sites
 from .identity import InvalidInput
 
 BODY_MAX = 10_000
@@ -59,6 +59,12 @@ class NotAllowed(CommentRefused):
 
 class Conflict(CommentRefused):
     status = 409
+
+
+class Rejected(CommentRefused):
+    """Refused by the site's rules (banned words); the reader may rephrase."""
+
+    status = 422
 
 
 # --- threads ---------------------------------------------------------------------------
@@ -352,11 +358,19 @@ def _bump(thread_id: int, approved_delta: int = 0) -> None:
 
 
 def post_comment(
-    reader: Reader, thread: Thread, site: Site, body: str, parent_id: int | None = None
+    reader: Reader,
+    thread: Thread,
+    site: Site,
+    body: str,
+    parent_id: int | None = None,
+    signals: Sequence[rules.Hold] = (),
 ) -> Comment:
-    """Post a comment or reply. Held as pending when the site holds all comments.
+    """Post a comment or reply; held as pending when the site's rules say so (see
+    services.rules), with the reasons stored for the moderators. signals are hold
+    reasons found by the view (e.g. the form's honeypot).
 
-    :raises NotAllowed: unverified reader or locked thread.
+    :raises NotAllowed: unverified, banned or suspended reader; locked or closed thread.
+    :raises Rejected: banned words.
     :raises NotFound: the parent is not a visible comment of this thread.
     :raises InvalidInput: empty or over-long body.
     """
@@ -364,6 +378,9 @@ def post_comment(
         raise NotAllowed(_l("Verify your e-mail address before you comment."))
     if thread.locked:
         raise NotAllowed(_l("This thread is locked: no new comments."))
+    refusal = rules.posting_refusal(reader, site, thread)
+    if refusal:
+        raise NotAllowed(refusal)
     source, html = _check_body(body)
     parent = None
     if parent_id is not None:
@@ -374,7 +391,10 @@ def post_comment(
             or parent.status != CommentStatus.APPROVED
         ):
             raise NotFound(_l("The comment you replied to is not available."))
-    held = site.moderation_policy == ModerationPolicy.HOLD_ALL
+    verdict = rules.assess(reader, site, source, html, list(signals))
+    if verdict.refusal:
+        raise Rejected(verdict.refusal)
+    held = bool(verdict.holds)
     comment = Comment(
         thread_id=thread.id,
         parent_id=parent.id if parent else None,
@@ -386,6 +406,11 @@ def post_comment(
         status=CommentStatus.PENDING if held else CommentStatus.APPROVED,
     )
     db.session.add(comment)
+    db.session.flush()
+    if held:
+        rules.store_holds(comment.id, verdict.holds)
+    else:
+        notifications.comment_published(comment)
     _bump(thread.id, 0 if held else 1)
     db.session.commit()
     return comment
@@ -414,9 +439,21 @@ def edit_comment(reader: Reader, comment_id: int, body: str) -> Comment:
         raise NotAllowed(_l("The time to edit this comment is over."))
     if thread.locked:
         raise NotAllowed(_l("This thread is locked: no new comments."))
+    refusal = rules.posting_refusal(reader, thread.site, thread)
+    if refusal:
+        raise NotAllowed(refusal)
     comment.body_source, comment.body_html = _check_body(body)
+    # An edit meets the same rules as a new comment: it may go back to the queue.
+    verdict = rules.assess(reader, thread.site, comment.body_source, comment.body_html, [])
+    if verdict.refusal:
+        db.session.rollback()
+        raise Rejected(verdict.refusal)
+    requeued = bool(verdict.holds) and comment.status == CommentStatus.APPROVED
+    if verdict.holds and comment.status in (CommentStatus.APPROVED, CommentStatus.PENDING):
+        comment.status = CommentStatus.PENDING
+        rules.store_holds(comment.id, verdict.holds)
     comment.edited_at = utcnow()
-    _bump(thread.id)
+    _bump(thread.id, -1 if requeued else 0)
     db.session.commit()
     return comment
 
@@ -437,6 +474,18 @@ def _tombstone(comment: Comment) -> None:
     comment.body_source = ""
     comment.body_html = ""
     _bump(comment.thread_id, -1 if was_approved else 0)
+
+
+def touch_threads_of(reader_id: int) -> None:
+    """Bump the version of every thread the reader commented in (e.g. after a rename).
+
+    Runs inside the caller's transaction.
+    """
+    db.session.execute(
+        update(Thread)
+        .where(Thread.id.in_(select(Comment.thread_id).where(Comment.author_id == reader_id)))
+        .values(version=Thread.version + 1)
+    )
 
 
 def anonymise_author(reader_id: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,9 +11,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import BrowserContext, Page, Playwright
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from commentsvc.demo import create_demo_app
+from commentsvc.extensions import db
+from commentsvc.services import sites
 from tests.conftest import SMTPServer, build_app, free_port
+from tests.factories import make_reader
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -61,3 +67,149 @@ def live_server(smtp_server: SMTPServer, tmp_path: Path) -> Iterator[LiveServer]
     yield LiveServer(app=app, url=url, server=server)
     server.shutdown()
     thread.join(timeout=5)
+
+
+# --- the widget on a news site: fixed origins, as the embed spec names them -------------------
+
+SERVICE_URL = "http://localhost:5000"
+NEWS_URL = "http://127.0.0.1:8001"  # registered for the site "demo"
+UNREGISTERED_URL = "http://127.0.0.1:8002"  # the same pages, on an origin nobody registered
+ARTICLE = "blinken-azerbaijan"
+
+# Playwright turns off third-party storage partitioning with its own --disable-features
+# list; a later --disable-features switch replaces that list (the last one wins), so this
+# copy of Playwright's list without ThirdPartyStoragePartitioning gives Chromium's real
+# behaviour back.
+REAL_STORAGE_PARTITIONING = "--disable-features=" + ",".join(
+    [
+        "AvoidUnnecessaryBeforeUnloadCheckSync",
+        "DestroyProfileOnBrowserClose",
+        "HttpsUpgrades",
+        "HttpsFirstBalancedModeAutoEnable",
+        "LensOverlay",
+        "MediaRouter",
+        "PaintHolding",
+        "AvoidCorsURLLoaderRestartOnRedirect",
+        "OptimizationHints",
+        "NetworkTimeServiceQuerying",
+        "AimEnabled",
+        "PreconnectToSearch",
+    ]
+)
+
+
+def _stop(server: BaseWSGIServer, thread: threading.Thread) -> None:
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def service(smtp_server: SMTPServer, tmp_path: Path) -> Iterator[LiveServer]:
+    """commentsvc on http://localhost:5000, CSRF on, with the site "demo" for NEWS_URL."""
+    app = build_app(tmp_path, smtp_server.port, PUBLIC_URL=SERVICE_URL, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        sites.create_site("demo", "Demo News", [NEWS_URL])
+    server, thread = serve(app, "localhost", 5000)
+    yield LiveServer(app=app, url=SERVICE_URL, server=server)
+    _stop(server, thread)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _news_site(port: int) -> Iterator[str]:
+    server, thread = serve(create_demo_app(SERVICE_URL), "127.0.0.1", port)
+    yield f"http://127.0.0.1:{port}"
+    _stop(server, thread)
+
+
+@pytest.fixture
+def news_site(service: LiveServer) -> Iterator[str]:
+    """The demo news site on its registered origin; yields its URL."""
+    yield from _news_site(8001)
+
+
+@pytest.fixture
+def unregistered_site(service: LiveServer) -> Iterator[str]:
+    yield from _news_site(8002)
+
+
+@pytest.fixture
+def reader(service: LiveServer) -> int:
+    """A verified reader of the service (e-mail reader@example.org, factories.PASSWORD)."""
+    return make_reader(service.app, display_name="Aysel Quliyeva")
+
+
+def seed_profile(user_data_dir: Path, third_party_cookies: bool) -> None:
+    """Set the third-party-cookie policy in a fresh Chromium profile, explicitly either way.
+
+    A fresh profile of Debian's Chromium blocks them; no Playwright option sets this.
+    """
+    (user_data_dir / "Default").mkdir(parents=True)
+    prefs = {
+        "profile": {
+            "cookie_controls_mode": 0 if third_party_cookies else 1,
+            "block_third_party_cookies": not third_party_cookies,
+        }
+    }
+    (user_data_dir / "Default" / "Preferences").write_text(json.dumps(prefs))
+
+
+@pytest.fixture(params=["3p-cookies-allowed", "3p-cookies-blocked"])
+def embed_context(
+    request: pytest.FixtureRequest, playwright: Playwright, tmp_path: Path
+) -> Iterator[BrowserContext]:
+    """A Chromium profile that allows or blocks third-party cookies, as the param says."""
+    profile = tmp_path / "chromium-profile"
+    seed_profile(profile, third_party_cookies=request.param == "3p-cookies-allowed")
+    context = playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, REAL_STORAGE_PARTITIONING],
+    )
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def embed_page(embed_context: BrowserContext) -> Page:
+    return embed_context.pages[0] if embed_context.pages else embed_context.new_page()
+
+
+# --- the consent banner on the demo news site (tests/browser/test_consent*.py) ----------------
+
+CONSENT_ARTICLE = f"{NEWS_URL}/articles/{ARTICLE}"
+
+
+@pytest.fixture
+def consent_site(service: LiveServer, news_site: str) -> LiveServer:
+    """The demo site with the consent settings scripts/run_dev.py gives it: its stand-in
+    analytics tag's cookie, demo_analytics, is listed under "analytics"."""
+    from commentsvc.services import consent
+
+    with service.app.app_context():
+        site = sites.get_site("demo")
+        assert site is not None
+        consent.save_settings(
+            site,
+            consent.SettingsInput(
+                categories=["preferences", "analytics", "marketing"],
+                cookies={"analytics": ["demo_analytics"]},
+            ),
+            None,
+        )
+    return service
+
+
+@pytest.fixture
+def gpc_page(browser: Any, consent_site: LiveServer) -> Iterator[Page]:
+    """A page whose browser sends Global Privacy Control (header and navigator property)."""
+    context = browser.new_context(extra_http_headers={"Sec-GPC": "1"})
+    context.add_init_script(
+        "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
+    )
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()

@@ -52,6 +52,12 @@ def is_signed_in(client: FlaskClient) -> bool:
 CSRF_EXEMPT = {
     # A single-use sign-in code plus an Origin / Sec-Fetch-Site check.
     "embed.exchange_code",
+    # RFC 8058 one-click unsubscribe: mail clients post without cookies; the signed,
+    # purpose-bound token in the URL turns off only the one setting it names.
+    "notifications.unsubscribe_post",
+    # Consent records from news sites: no cookies are sent, the Origin must be one the
+    # site registered, and a record only adds proof.
+    "api.record_consent",
 }
 
 

@@ -1,0 +1,158 @@
+"""The OpenAPI description of the consent routes, merged into openapi.document()."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+_CATEGORIES = {
+    "type": "array",
+    "items": {"type": "string", "enum": ["necessary", "preferences", "analytics", "marketing"]},
+}
+
+PATHS: dict[str, Any] = {
+    "/sites/{site}/consent-config": {
+        "get": {
+            "summary": "The site's consent banner: texts, categories, revision, cookie lists",
+            "description": "Public and cacheable (ETag; shared caches keep it a minute). "
+            "Readable cross-origin by the site's registered origins. With `Sec-GPC: 1` the "
+            "answer says so (`gpc: true`).",
+            "operationId": "getConsentConfig",
+            "parameters": [
+                {"name": "site", "in": "path", "required": True, "schema": {"type": "string"}},
+                {
+                    "name": "lang",
+                    "in": "query",
+                    "description": "The page's language (e.g. az); English where there "
+                    "is no translation.",
+                    "schema": {"type": "string"},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "The settings in force",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/ConsentConfig"}
+                        }
+                    },
+                },
+                "304": {"description": "Unchanged since the ETag given"},
+                "404": {"description": "No such site", "content": _ERROR},
+            },
+        }
+    },
+    "/consent": {
+        "post": {
+            "summary": "Record a decision made on a site's banner (append-only proof)",
+            "description": "Sent by consent.js from the site's pages without cookies. The "
+            "Origin must be one the site registered. The service adds the time, the "
+            "truncated IP address (/24 or /48), the browser family, DNT and Sec-GPC.",
+            "operationId": "recordConsent",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ConsentDecision"}}
+                },
+            },
+            "responses": {
+                "201": {
+                    "description": "Stored",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/ConsentRecorded"}
+                        }
+                    },
+                },
+                "400": {
+                    "description": "Malformed, or not what the banner showed",
+                    "content": _ERROR,
+                },
+                "403": {"description": "An origin the site did not register", "content": _ERROR},
+                "413": {"description": "Larger than 4 KiB", "content": _ERROR},
+                "429": {"description": "Too many requests", "content": _ERROR},
+            },
+        },
+        "options": {
+            "summary": "CORS preflight: allowed for origins some site registered",
+            "operationId": "consentPreflight",
+            "responses": {
+                "204": {"description": "Allowed"},
+                "403": {"description": "Not a registered origin", "content": _ERROR},
+            },
+        },
+    },
+}
+
+SCHEMAS: dict[str, Any] = {
+    "ConsentConfig": {
+        "type": "object",
+        "required": ["site", "revision", "settings_version", "language", "text", "text_hash"],
+        "properties": {
+            "site": {"type": "string"},
+            "revision": {
+                "type": "integer",
+                "description": "Moves when readers must be asked again",
+            },
+            "settings_version": {"type": "integer"},
+            "language": {"type": "string"},
+            "text": {
+                "type": "object",
+                "description": "Every string the banner shows (the hashed text)",
+            },
+            "text_hash": {
+                "type": "string",
+                "description": "SHA-256 of `text` as JSON with sorted keys, no spaces, UTF-8",
+            },
+            "categories": _CATEGORIES,
+            "gpc": {"type": "boolean"},
+            "gpc_refused": _CATEGORIES,
+            "cookies": {"type": "object", "additionalProperties": {"type": "array"}},
+            "cookie_domain": {"type": "string"},
+            "max_age": {"type": "integer", "description": "Seconds the choice cookie lives"},
+            "policy_urls": {"type": "object", "additionalProperties": {"type": "string"}},
+            "record_url": {"type": "string"},
+        },
+    },
+    "ConsentDecision": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [
+            "site",
+            "consent_id",
+            "action",
+            "source",
+            "granted",
+            "refused",
+            "revision",
+            "settings_version",
+            "language",
+            "text_hash",
+        ],
+        "properties": {
+            "site": {"type": "string"},
+            "consent_id": {"type": "string", "format": "uuid"},
+            "action": {
+                "type": "string",
+                "enum": ["accept_all", "reject_all", "custom", "withdraw"],
+            },
+            "source": {"type": "string", "enum": ["banner", "preferences", "gpc"]},
+            "granted": _CATEGORIES,
+            "refused": _CATEGORIES,
+            "revision": {"type": "integer"},
+            "settings_version": {"type": "integer"},
+            "language": {"type": "string"},
+            "text_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "gpc": {"type": "boolean"},
+        },
+    },
+    "ConsentRecorded": {
+        "type": "object",
+        "required": ["id", "consent_id", "created_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "consent_id": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+}
