@@ -25,10 +25,43 @@ ORIGIN = "http://127.0.0.1:8001"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "benchmark passphrase of some length"
 WORDS = (
-    "the minister said talks would resume after the holiday while analysts in Baku and "
-    "Tbilisi doubted that any agreement could survive another winter of shelling and "
-    "sanctions energy prices rose again as pipelines ran below capacity"
-).split()
+    "the",
+    "minister",
+    "said",
+    "talks",
+    "would",
+    "resume",
+    "after",
+    "the",
+    "holiday",
+    "while",
+    "analysts",
+    "in",
+    "Baku",
+    "and",
+    "Tbilisi",
+    "doubted",
+    "that",
+    "any",
+    "agreement",
+    "could",
+    "survive",
+    "another",
+    "winter",
+    "of",
+    "shelling",
+    "and",
+    "sanctions",
+    "energy",
+    "prices",
+    "rose",
+    "again",
+    "as",
+    "pipelines",
+    "ran",
+    "below",
+    "capacity",
+)
 
 
 def body(rng: random.Random) -> str:
@@ -44,8 +77,9 @@ def body(rng: random.Random) -> str:
 
 
 def add_thread(key: str, size: int, readers: list[int], rng: random.Random, site_id: int) -> None:
-    thread = Thread(site_id=site_id, key=key, title=f"Article {key}", url=f"{ORIGIN}/{key}",
-                    comment_count=size)
+    thread = Thread(
+        site_id=site_id, key=key, title=f"Article {key}", url=f"{ORIGIN}/{key}", comment_count=size
+    )
     db.session.add(thread)
     db.session.flush()
     ids: list[tuple[int, int | None, int]] = []  # (id, root, depth)
@@ -71,11 +105,18 @@ def add_thread(key: str, size: int, readers: list[int], rng: random.Random, site
 
 def main() -> None:
     url, out = sys.argv[1], Path(sys.argv[2])
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "bench-secret", "DATABASE_URL": url,
-        "PUBLIC_URL": "http://127.0.0.1:8000", "RATELIMIT_ENABLED": False,
-        "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench-secret",
+            "DATABASE_URL": url,
+            "PUBLIC_URL": "http://127.0.0.1:8000",
+            "RATELIMIT_ENABLED": False,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 1024,
+            "ARGON2_PARALLELISM": 1,
+        }
+    )
     rng = random.Random(42)
     with app.app_context():
         db.drop_all()
@@ -85,9 +126,13 @@ def main() -> None:
         readers = []
         for i in range(50):
             name = f"Reader {i}"
-            reader = Reader(email=f"r{i}@example.org", display_name=name,
-                            display_name_key=display_name_key(name), password_hash=hashed,
-                            email_verified_at=utcnow())
+            reader = Reader(
+                email=f"r{i}@example.org",
+                display_name=name,
+                display_name_key=display_name_key(name),
+                password_hash=hashed,
+                email_verified_at=utcnow(),
+            )
             db.session.add(reader)
             db.session.flush()
             readers.append(reader.id)
@@ -99,9 +144,14 @@ def main() -> None:
     client = app.test_client()
     form = CSRF.search(client.get("/auth/sign-in").text)
     assert form, "no CSRF token on the sign-in page"
-    client.post("/auth/sign-in", data={
-        "email": "r0@example.org", "password": PASSWORD, "csrf_token": form.group(1),
-    })
+    client.post(
+        "/auth/sign-in",
+        data={
+            "email": "r0@example.org",
+            "password": PASSWORD,
+            "csrf_token": form.group(1),
+        },
+    )
     token = CSRF.search(client.get("/account").text)
     assert token, "sign-in failed: no CSRF token on the account page"
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])

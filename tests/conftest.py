@@ -18,7 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from commentsvc import create_app
 from commentsvc.extensions import db
@@ -130,16 +130,52 @@ def make_config(tmp_path: Path, smtp_port: int, **overrides: Any) -> dict[str, A
     }
 
 
+_BUILT_APPS: list[Flask] = []
+
+
 def build_app(tmp_path: Path, smtp_port: int, **overrides: Any) -> Flask:
     app = create_app(make_config(tmp_path, smtp_port, **overrides))
+    _BUILT_APPS.append(app)
     with app.app_context():
         if TEST_DATABASE_URL:
-            db.drop_all()
-            if db.engine.dialect.name == "postgresql":
-                with db.engine.begin() as conn:
-                    conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.create_all()
+            _empty_shared_database()
+        else:
+            db.create_all()
     return app
+
+
+def _empty_shared_database() -> None:
+    """Give the test an empty schema in the shared (PostgreSQL) database.
+
+    Emptying the tables is far quicker than dropping and creating them for every
+    test; the schema is rebuilt only when it does not match the models (first
+    use, or after tests/test_migrations.py has migrated it up and down).
+    """
+    tables = [t.name for t in db.metadata.sorted_tables]
+    if not set(tables) <= set(inspect(db.engine).get_table_names()):
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+        return
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _close_databases() -> Iterator[None]:
+    """Close every connection pool a test's apps opened, so none leaks into the next."""
+    yield
+    while _BUILT_APPS:
+        app = _BUILT_APPS.pop()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
