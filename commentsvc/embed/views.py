@@ -28,7 +28,7 @@ from ..services.sites import origin_of
 from .forms import CommentForm, VoteForm
 
 Page = str | tuple[str, int] | Response
-RENDER_CACHE: LRUCache[Markup] = LRUCache(max_entries=256)
+RENDER_CACHE: LRUCache[str] = LRUCache(max_entries=256)
 
 
 def viewer(site: Site) -> Reader | None:
@@ -104,6 +104,20 @@ def _render_thread(
     failed: dict[str, Any] | None = None,
 ) -> Page:
     reader = viewer(site)
+    # Every anonymous reader of the same URL sees the same page: render it once per
+    # thread version (which every visible change bumps) and language, per process.
+    cache_key = None
+    if reader is None and not failed:
+        cache_key = (
+            thread_row.id,
+            thread_row.version,
+            g.framed,
+            request.full_path,
+            str(get_locale()),
+        )
+        cached = RENDER_CACHE.get(cache_key)
+        if cached is not None:
+            return cached, status
     context: dict[str, Any] = {
         "site": site,
         "thread": thread_row,
@@ -125,50 +139,24 @@ def _render_thread(
     g.form_started = rules.form_token()
     g.reply_emails_default = notifications.settings_for(reader.id).reply_emails if reader else False
     try:
-        comments_html = _comments_html(context)
+        page = comments.read_thread(
+            thread_row,
+            site,
+            reader.id if reader else None,
+            context["sort"],
+            request.args.get("after"),
+        )
     except InvalidInput as exc:
         return _error_page(str(exc), 400)
-    if request.args.get("partial"):
-        return comments_html, status
-    return render_template("embed/thread.html", comments_html=comments_html, **context), status
-
-
-def _comments_html(context: dict[str, Any]) -> Markup:
-    """The rendered list of comments; for anonymous readers, from the render cache.
-
-    Anonymous readers all see the same list, so it is rendered once per thread
-    version (and sort, page, language and embedding parameters) per process.
-
-    :raises InvalidInput: a malformed page cursor.
-    """
-    reader: Reader | None = context["reader"]
-    thread_row: Thread = context["thread"]
-    key = None
-    if reader is None and not context["failed"]:
-        key = (
-            thread_row.id,
-            thread_row.version,
-            g.framed,
-            request.args.get("sort", ""),
-            request.args.get("after", ""),
-            context["here"],
-            str(get_locale()),
-        )
-        cached = RENDER_CACHE.get(key)
-        if cached is not None:
-            return cached
-    page = comments.read_thread(
-        thread_row,
-        context["site"],
-        reader.id if reader else None,
-        context["sort"],
-        request.args.get("after"),
-    )
     # The output of our own autoescaping template, not reader input.
-    html = Markup(render_template("embed/_comments.html", page=page, **context))  # noqa: S704
-    if key is not None:
-        RENDER_CACHE.put(key, html)
-    return html
+    comments_html = Markup(render_template("embed/_comments.html", page=page, **context))  # noqa: S704
+    if request.args.get("partial"):
+        html = str(comments_html)
+    else:
+        html = render_template("embed/thread.html", comments_html=comments_html, **context)
+    if cache_key is not None:
+        RENDER_CACHE.put(cache_key, html)
+    return html, status
 
 
 def _thread_path(site: Site, thread_row: Thread) -> str:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, false, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, delete, false, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 
@@ -76,13 +76,18 @@ def _check_key(key: str) -> str:
     return key
 
 
+# Built once: every thread read starts with this query, and building the
+# expression costs more than running it.
+_FIND_THREAD = (
+    select(Site, Thread)
+    .outerjoin(Thread, and_(Thread.site_id == Site.id, Thread.key == bindparam("key")))
+    .where(Site.slug == bindparam("slug"))
+)
+
+
 def find_thread(site_slug: str, key: str) -> tuple[Site, Thread | None] | None:
     """The site and, if it exists yet, the thread: one query. None if there is no such site."""
-    row = db.session.execute(
-        select(Site, Thread)
-        .outerjoin(Thread, and_(Thread.site_id == Site.id, Thread.key == key))
-        .where(Site.slug == site_slug)
-    ).first()
+    row = db.session.execute(_FIND_THREAD, {"key": key, "slug": site_slug}).first()
     if row is None:
         return None
     return row[0], row[1]
