@@ -225,7 +225,10 @@ def test_a_reset_verifies_an_unverified_address(app, client, inbox, deliver):
 def test_a_bad_reset_token_gives_a_readable_400(app, client, inbox, deliver, kind):
     make_reader(app)
     link = reset_link(client, inbox, deliver)
-    flipped = link[:-1] + ("A" if link[-1] != "A" else "B")
+    # Change a character of the signed payload: the last character of the
+    # signature can carry only padding bits, so changing it proves nothing.
+    prefix, token = link.rsplit("/", 1)
+    flipped = f"{prefix}/{token[:3]}{'A' if token[3] != 'A' else 'B'}{token[4:]}"
     bad = flipped if kind == "tampered" else "/auth/reset/not-a-real-token"
 
     response = client.get(bad)
