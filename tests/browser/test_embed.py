@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import BrowserContext, Frame, FrameLocator, Locator, Page, expect
@@ -32,9 +33,12 @@ def expect_iframe_fits(page: Page) -> None:
     """The iframe is as tall as the widget's content, as its height messages asked."""
     frame = content_frame(page)
     # Inside the frame, innerHeight is the iframe element's own height.
-    frame.wait_for_function(
-        "Math.abs(window.innerHeight - document.body.getBoundingClientRect().height) <= 2"
-    )
+    # Poll from Python: frame.wait_for_function compiles its predicate with eval,
+    # which the widget's CSP (no 'unsafe-eval') refuses now and then.
+    fits = "Math.abs(window.innerHeight - document.body.getBoundingClientRect().height) <= 2"
+    deadline = time.monotonic() + 5
+    while not frame.evaluate(fits) and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
     box = page.locator("iframe").bounding_box()
     assert box is not None
     content = frame.evaluate("document.body.getBoundingClientRect().height")
