@@ -106,7 +106,7 @@ def _requeue_if_reported(comment: Comment) -> None:
         site=site,
         before=CommentStatus.APPROVED,
         after=CommentStatus.PENDING,
-        reason=str(_l("Reported by %(n)d readers", n=count)),
+        details={"open_reports": count},
     )
     db.session.expire(comment)
 

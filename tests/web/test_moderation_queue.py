@@ -243,3 +243,42 @@ def test_word_lists_and_hold_rules_from_the_settings_page(app, ids, mod):
     assert "Number must be between 0 and 100." in bad.text
     assert status(app, post(app, ids.alice, "published at once")) == "approved"
     assert status(app, post(app, ids.alice, "a bonus")) == "pending"
+
+
+def test_reader_page_suspends_unbans_and_trusts(app, ids, mod):
+    post(app, ids.alice, "so I show up here")
+    page = mod.get(f"/moderation/readers/{ids.alice}")
+    assert page.status_code == 200
+    assert "alice@example.org" not in page.text  # e-mail addresses are for admins
+    found = mod.get("/moderation/readers?q=ali")
+    assert f'href="/moderation/readers/{ids.alice}"' in found.text
+    back = f"/moderation/readers/{ids.alice}"
+    response = mod.post(
+        back + "/ban",
+        data={"site": "demo", "until": "2099-01-31T12:00", "reason": "Cool off", "next": back},
+        follow_redirects=True,
+    )
+    assert "Alice is suspended." in response.text
+    assert "until 2099-01-31 12:00 UTC" in response.text
+    thread_page = client_for(app, "alice@example.org").get("/threads/demo/t/a1")
+    assert "You are suspended from commenting on Demo News until" in thread_page.text
+    assert "Reason: Cool off" in thread_page.text
+    past = mod.post(back + "/ban", data={"site": "demo", "until": "2000-01-01T00:00"})
+    assert past.status_code == 422
+    assert "A suspension must end in the future." in past.text
+
+    response = mod.post(back + "/unban", data={"site": "demo", "next": back}, follow_redirects=True)
+    assert "Alice may comment again." in response.text
+    assert "lifted" in response.text
+    response = mod.post(back + "/trust", data={"site": "demo", "next": back}, follow_redirects=True)
+    assert "Alice is trusted" in response.text
+    links = "https://a.example https://b.example https://c.example"
+    assert status(app, post(app, ids.alice, links)) == "approved"  # trusted: no holds
+    mod.post(back + "/untrust", data={"site": "demo"})
+    assert status(app, post(app, ids.alice, links)) == "pending"
+    assert admin_sees_email(app, ids.alice)
+
+
+def admin_sees_email(app, reader_id: int) -> bool:
+    page = client_for(app, "admin@example.org").get(f"/moderation/readers/{reader_id}")
+    return "alice@example.org" in page.text
