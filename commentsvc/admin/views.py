@@ -19,7 +19,7 @@ Page = str | tuple[str, int] | Response
 @bp.before_request
 @login_required
 def _admins_only() -> None:
-    if not current_user.is_admin or current_user.__dict__.get("session_site_id"):
+    if not current_user.is_admin:
         abort(403)
 
 

@@ -77,11 +77,7 @@ def _facts(origin: str) -> consent_records.RequestFacts:
     reader_id = None
     # Only a request from the service's own pages carries its first-party session
     # (consent.js on news sites sends no credentials).
-    if (
-        origin == _own_origin()
-        and current_user.is_authenticated
-        and not current_user.__dict__.get("session_site_id")
-    ):
+    if origin == _own_origin() and current_user.is_authenticated:
         reader_id = current_user.id
     return consent_records.RequestFacts(
         remote_addr=request.remote_addr,

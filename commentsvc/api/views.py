@@ -36,7 +36,7 @@ def _site(slug: str) -> Site:
 
 
 def _reader() -> Reader:
-    if not current_user.is_authenticated or current_user.__dict__.get("session_site_id"):
+    if not current_user.is_authenticated:
         abort(401, _("Sign in first."))
     reader: Reader = current_user._get_current_object()
     return reader

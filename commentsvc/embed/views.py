@@ -39,9 +39,9 @@ def viewer(site: Site) -> Reader | None:
     if not current_user.is_authenticated:
         return None
     reader: Reader = current_user._get_current_object()
-    if g.get("framed") and reader.__dict__.get("session_site_id") != site.id:
-        return None
-    if not g.get("framed") and reader.__dict__.get("session_site_id") is not None:
+    # auth.load_reader keeps widget sessions to /embed; here a session must belong to
+    # this site's widget (which also refuses a first-party session replayed here).
+    if g.get("framed") and reader.session_site_id != site.id:
         return None
     return reader
 

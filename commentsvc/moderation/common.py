@@ -28,13 +28,11 @@ T = TypeVar("T")
 def _moderators_only() -> Response | None:
     """Every page here is for admins and site moderators; readers get 403.
 
-    A widget session (bound to one site's iframe) never moderates.
+    A widget session never reaches here: it counts under /embed only (auth.load_reader).
     """
     if not current_user.is_authenticated:
         unauthorized: Response = current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
         return unauthorized
-    if current_user.__dict__.get("session_site_id") is not None:
-        abort(403)
     if not moderators.can_moderate(current_user._get_current_object()):
         abort(403)
     return None

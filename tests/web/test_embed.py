@@ -443,3 +443,16 @@ def test_cached_page_for_anonymous_readers_follows_a_rename(app, client, alice):
     page = client.get(PAGE).text
     assert "Alicia" in page
     assert ">Alice<" not in page
+
+
+def test_a_first_party_session_replayed_in_the_widget_cookie_is_anonymous(app, client, site_id):
+    make_reader(app, "carol@example.org", "Carol")
+    sign_in(client, "carol@example.org")
+    first_party = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert first_party is not None
+    assert "Carol" in client.get("/account").text
+    replay = app.test_client()
+    replay.set_cookie(app.config["EMBED_COOKIE_NAME"], first_party.value, path="/embed")
+    page = replay.get(PAGE).text
+    assert "Signed in as" not in page
+    assert post(replay).status_code == 401
