@@ -2,6 +2,7 @@
 # Benchmark: gunicorn with 2 workers on loopback, measured with wrk.
 #   bash bench/run.sh            # SQLite (default)
 #   BENCH_DATABASE_URL=postgresql+psycopg://… bash bench/run.sh
+#   BENCH_GUNICORN_ARGS="-k gthread --threads 4" bash bench/run.sh   # other worker settings
 # Needs wrk (apt-get install wrk). Prints req/s, p50, p99 per scenario and the
 # peak RSS of the gunicorn processes; full wrk output goes to bench/results/.
 set -euo pipefail
@@ -19,7 +20,7 @@ export COMMENTSVC_SECRET_KEY=bench-secret COMMENTSVC_DATABASE_URL="$DB_URL" \
   BENCH_SESSION_FILE="$PWD/$OUT/session.txt"
 .venv/bin/python bench/seed.py "$DB_URL" "$OUT"
 
-.venv/bin/gunicorn -w 2 -b "127.0.0.1:$PORT" --daemon --pid "$OUT/gunicorn.pid" \
+.venv/bin/gunicorn -w 2 ${BENCH_GUNICORN_ARGS:-} -b "127.0.0.1:$PORT" --daemon --pid "$OUT/gunicorn.pid" \
   --log-file "$OUT/gunicorn.log" wsgi:app
 trap 'kill "$(cat "$OUT/gunicorn.pid")" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done

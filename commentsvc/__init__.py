@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from . import config, security
+from .cache import SharedPageCache, best_language
 from .extensions import (
     babel,
     csrf,
@@ -33,7 +34,7 @@ def _select_locale() -> str | None:
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return str(current_user.locale)
-    return request.accept_languages.best_match(languages)
+    return best_language(request.headers.get("Accept-Language"), languages)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -98,4 +99,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(cli.mail)
     app.cli.add_command(cli.sites_group)
     app.cli.add_command(consent_group)
+    if app.config["SHARED_PAGE_CACHE_BYTES"]:
+        app.wsgi_app = SharedPageCache(app, app.config["SHARED_PAGE_CACHE_BYTES"])  # type: ignore[method-assign]
     return app

@@ -62,6 +62,10 @@ class Defaults:
     # How long the unsubscribe link in a notification e-mail works.
     UNSUBSCRIBE_TOKEN_MAX_AGE = 365 * 24 * 3600
 
+    # Thread pages every anonymous reader shares are kept in memory, per worker
+    # process, up to this many bytes (see cache.py); 0 turns the cache off.
+    SHARED_PAGE_CACHE_BYTES = 64 * 1024 * 1024
+
     LANGUAGES = ("en", "az", "ru")
     BABEL_DEFAULT_LOCALE = "en"
 

@@ -178,17 +178,6 @@ def _close_databases() -> Iterator[None]:
             db.engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_render_caches() -> None:
-    # The render caches live for the process (one app per process in production);
-    # tests create many apps whose thread ids repeat, so each test starts empty.
-    from commentsvc.api.views import JSON_CACHE
-    from commentsvc.embed.views import RENDER_CACHE
-
-    RENDER_CACHE.clear()
-    JSON_CACHE.clear()
-
-
 @pytest.fixture
 def app(smtp_server: SMTPServer, tmp_path: Path) -> Iterator[Flask]:
     app = build_app(tmp_path, smtp_server.port)

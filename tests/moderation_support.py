@@ -9,8 +9,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from commentsvc.api.views import JSON_CACHE
-from commentsvc.embed.views import RENDER_CACHE
 from commentsvc.extensions import db
 from commentsvc.models import Comment, Reader, Site, SiteModerator, Thread
 from commentsvc.services import comments, sites
@@ -40,9 +38,6 @@ class Ids:
 def build_world(app: Flask, policy: str = "hold_none") -> Ids:
     """Sites "demo" and "other", a thread on each, three readers, a moderator of each
     site (mina@ for demo, omar@ for other) and an admin."""
-    # The render caches live per process, keyed by thread ids that repeat across tests.
-    RENDER_CACHE.clear()
-    JSON_CACHE.clear()
     readers = {
         name: make_reader(app, f"{name}@example.org", name.capitalize())
         for name in ("alice", "bob", "carol")

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from ..cache import LRUCache
+from ..cache import mark_shareable
 from ..models import Reader, Site
 from ..post_limits import limit_posting
 from ..services import comments, policies, sites
@@ -20,7 +20,6 @@ from . import bp
 from .openapi import document
 
 Json = tuple[dict[str, Any], int] | dict[str, Any] | Response
-JSON_CACHE: LRUCache[bytes] = LRUCache(max_entries=256)
 MAX_COUNT_KEYS = 100
 
 
@@ -88,15 +87,6 @@ def list_comments(site_slug: str, key: str) -> Json:
     if not 1 <= limit <= 100:
         return _error(_("limit must be a number from 1 to 100."), 422)
     viewer = current_user if current_user.is_authenticated else None
-    # Every anonymous reader gets the same page: serve it from the cache while
-    # the thread's version is unchanged.
-    cache_key = (
-        (thread.id, thread.version, sort.value, request.args.get("after", ""), limit)
-        if viewer is None
-        else None
-    )
-    if cache_key is not None and (cached := JSON_CACHE.get(cache_key)) is not None:
-        return Response(cached, mimetype="application/json")
     try:
         page = comments.read_thread(
             thread, site, viewer.id if viewer else None, sort, request.args.get("after"), limit
@@ -119,8 +109,9 @@ def list_comments(site_slug: str, key: str) -> Json:
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode()
-    if cache_key is not None:
-        JSON_CACHE.put(cache_key, body)
+    if viewer is None:
+        # Every anonymous reader of this URL gets this page (see cache.py).
+        mark_shareable(site, thread)
     return Response(body, mimetype="application/json")
 
 

@@ -10,13 +10,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from ..cache import LRUCache
+from ..cache import mark_shareable
 from ..extensions import csrf, limiter
 from ..links import safe_next_url
 from ..models import Reader, Site, Thread
@@ -28,7 +27,6 @@ from ..services.sites import origin_of
 from .forms import CommentForm, VoteForm
 
 Page = str | tuple[str, int] | Response
-RENDER_CACHE: LRUCache[str] = LRUCache(max_entries=256)
 
 
 def viewer(site: Site) -> Reader | None:
@@ -104,20 +102,6 @@ def _render_thread(
     failed: dict[str, Any] | None = None,
 ) -> Page:
     reader = viewer(site)
-    # Every anonymous reader of the same URL sees the same page: render it once per
-    # thread version (which every visible change bumps) and language, per process.
-    cache_key = None
-    if reader is None and not failed:
-        cache_key = (
-            thread_row.id,
-            thread_row.version,
-            g.framed,
-            request.full_path,
-            str(get_locale()),
-        )
-        cached = RENDER_CACHE.get(cache_key)
-        if cached is not None:
-            return cached, status
     context: dict[str, Any] = {
         "site": site,
         "thread": thread_row,
@@ -154,8 +138,9 @@ def _render_thread(
         html = str(comments_html)
     else:
         html = render_template("embed/thread.html", comments_html=comments_html, **context)
-    if cache_key is not None:
-        RENDER_CACHE.put(cache_key, html)
+    if reader is None and not failed:
+        # Every anonymous reader of this URL sees this page (see cache.py).
+        mark_shareable(site, thread_row)
     return html, status
 
 

@@ -230,12 +230,25 @@ def _after_cursor(cursor: str, sort: Sort) -> ColumnElement[bool]:
     return or_(later_pin, and_(same_pin, rest))
 
 
-def _rows(
-    where: list[ColumnElement[bool]],
+# A comment, its author's display name, and the viewer's vote on it.
+CommentRow = tuple[Comment, str | None, int | None]
+
+
+def _page_rows(
+    top_where: list[ColumnElement[bool]],
     viewer_id: int | None,
     order: tuple[ColumnElement[Any], ...],
-    limit: int | None,
-) -> Sequence[tuple[Comment, str | None, int | None]]:
+    limit: int,
+) -> tuple[list[CommentRow], list[CommentRow]]:
+    """One statement: up to limit top-level comments in order, and the visible replies
+    below them (oldest first, so a parent always comes before its replies)."""
+    page = (
+        select(Comment.id, func.row_number().over(order_by=order).label("position"))
+        .where(*top_where)
+        .order_by(*order)
+        .limit(limit)
+        .cte("page")
+    )
     vote = (
         select(Vote.value)
         .where(Vote.comment_id == Comment.id, Vote.reader_id == viewer_id)
@@ -245,15 +258,22 @@ def _rows(
         else literal(0)
     )
     stmt = (
-        select(Comment, Reader.display_name, vote)
+        select(Comment, Reader.display_name, vote, page.c.position)
         .outerjoin(Reader, Reader.id == Comment.author_id)
-        .where(*where)
-        .order_by(*order)
+        .outerjoin(page, page.c.id == Comment.id)
+        .where(
+            or_(
+                page.c.position.is_not(None),
+                and_(Comment.root_id.in_(select(page.c.id)), _visible(viewer_id)),
+            )
+        )
+        .order_by(func.coalesce(page.c.position, limit + 1), Comment.id.asc())
     )
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    # Rows unpack like tuples; Result.tuples() is deprecated since SQLAlchemy 2.1.
-    return db.session.execute(stmt).all()
+    tops: list[CommentRow] = []
+    replies: list[CommentRow] = []
+    for comment, name, my_vote, position in db.session.execute(stmt):
+        (replies if position is None else tops).append((comment, name, my_vote))
+    return tops, replies
 
 
 def _view(
@@ -293,7 +313,7 @@ def read_thread(
     cursor: str | None = None,
     page_size: int = PAGE_SIZE,
 ) -> ThreadPage:
-    """One page of top-level comments with all their replies, in two queries.
+    """One page of top-level comments with all their replies, in one query.
 
     Deleted comments stay as placeholders only where visible replies hang below them.
 
@@ -302,26 +322,21 @@ def read_thread(
     where = [Comment.thread_id == thread.id, Comment.parent_id.is_(None), _visible(viewer_id)]
     if cursor:
         where.append(_after_cursor(cursor, sort))
-    top_rows = _rows(where, viewer_id, _ordering(sort), page_size + 1)
+    top_rows, reply_rows = _page_rows(where, viewer_id, _ordering(sort), page_size + 1)
     more = len(top_rows) > page_size
     top_rows = top_rows[:page_size]
     now = utcnow()
     window = timedelta(seconds=site.edit_window_seconds)
     tops = [_view(c, name, v, viewer_id, window, now) for c, name, v in top_rows]
-    if tops:
-        by_id = {view.id: view for view in tops}
-        reply_rows = _rows(
-            [Comment.root_id.in_(list(by_id)), _visible(viewer_id)],
-            viewer_id,
-            (Comment.id.asc(),),
-            None,
-        )
-        for comment, name, vote in reply_rows:
+    by_id = {view.id: view for view in tops}
+    for comment, name, vote in reply_rows:
+        parent = by_id.get(comment.parent_id or 0)
+        # Replies under the one extra top-level comment (fetched to know there is more)
+        # have no parent here, and wait for the next page.
+        if parent is not None:
             view = _view(comment, name, vote, viewer_id, window, now)
             by_id[view.id] = view
-            parent = by_id.get(comment.parent_id or 0)
-            if parent is not None:
-                parent.replies.append(view)
+            parent.replies.append(view)
     comments = [c for c in tops if _keep(c)]
     next_cursor = _encode_cursor(top_rows[-1][0], sort) if more and top_rows else None
     return ThreadPage(comments=comments, next_cursor=next_cursor, sort=sort)

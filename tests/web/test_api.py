@@ -12,7 +12,6 @@ from openapi_spec_validator import validate
 from sqlalchemy import update
 from werkzeug.test import TestResponse
 
-from commentsvc.api.views import JSON_CACHE
 from commentsvc.extensions import db
 from commentsvc.models import Comment, Site, Thread
 from commentsvc.services import comments, sites
@@ -21,11 +20,6 @@ from tests.factories import PASSWORD, make_reader, sign_in
 
 ORIGIN = "https://news.example"
 THREAD = "/api/v1/sites/demo/threads/a1/comments"
-
-
-@pytest.fixture(autouse=True)
-def _empty_json_cache() -> None:
-    JSON_CACHE.clear()  # per process, keyed by thread ids that repeat across tests
 
 
 def make_site(app: Flask) -> None:

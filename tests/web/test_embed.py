@@ -12,7 +12,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from werkzeug.test import TestResponse
 
-from commentsvc.embed.views import RENDER_CACHE
 from commentsvc.extensions import db, utcnow
 from commentsvc.models import Comment, CommentStatus, EmbedSignInCode, Reader, Site, Thread, Vote
 from commentsvc.services import accounts, comments, sites
@@ -24,11 +23,6 @@ WWW = "https://www.news.example"
 OWN = {"Origin": "http://localhost:5000"}
 PAGE = f"/embed/demo/t/a1?url={ORIGIN}/a1&origin={ORIGIN}"
 POST = "/embed/demo/t/a1"
-
-
-@pytest.fixture(autouse=True)
-def _empty_render_cache() -> None:
-    RENDER_CACHE.clear()  # per process, keyed by thread ids that repeat across tests
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 from werkzeug.test import TestResponse
 
-from commentsvc.api.views import JSON_CACHE
-from commentsvc.embed.views import RENDER_CACHE
 from commentsvc.extensions import db
 from commentsvc.models import Comment, CommentStatus, Reader, Thread
 from commentsvc.services import comments, sites
@@ -23,14 +21,6 @@ from tests.factories import make_reader
 ORIGIN = "https://news.example"
 PAGE = f"/embed/demo/t/a1?url={ORIGIN}/a1&origin={ORIGIN}"
 API = "/api/v1/sites/demo/threads/a1/comments"
-
-
-@pytest.fixture(autouse=True)
-def _empty_render_caches() -> None:
-    # The caches live per process, keyed by thread id and version, which repeat
-    # across the apps (and databases) of different tests.
-    RENDER_CACHE.clear()
-    JSON_CACHE.clear()
 
 
 @pytest.fixture
@@ -201,10 +191,13 @@ def statements_to_read(app: Flask, client: FlaskClient, url: str) -> list[str]:
 def test_reading_a_thread_takes_the_same_few_statements_at_any_size(app, thread_id, url):
     client = app.test_client()
     add_comments(app, thread_id, 4, replies=1)
-    small = statements_to_read(app, client, url)
+    rendered = statements_to_read(app, client, url)
+    # Kept for anonymous readers: one statement checks that the thread is unchanged.
+    kept = statements_to_read(app, client, url)
     add_comments(app, thread_id, 200, replies=95)
-    large = statements_to_read(app, client, url)
-    assert len(small) <= 3, small
-    assert len(large) == len(small), large
-    page = client.get(url)
-    assert "reply 94" in page.text
+    # Changed: that check, then the page is rendered again with the same statements.
+    changed = statements_to_read(app, client, url)
+    assert len(rendered) <= 2, rendered
+    assert len(kept) == 1, kept
+    assert len(changed) == len(rendered) + 1 <= 3, changed
+    assert "reply 94" in client.get(url).text
