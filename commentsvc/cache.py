@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, request
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie
 
@@ -156,8 +157,12 @@ class SharedPageCache:
         )
 
     def _current_stamp(self, thread_id: int) -> Stamp | None:
-        with self._get_engine().connect() as conn:
-            row = conn.execute(_CURRENT_STAMP, {"thread_id": thread_id}).first()
+        try:
+            with self._get_engine().connect() as conn:
+                row = conn.execute(_CURRENT_STAMP, {"thread_id": thread_id}).first()
+        except SQLAlchemyError:
+            # Not sure it is current: let the app answer (and report the failure).
+            return None
         if row is None:
             return None
         return Stamp(row[0], row[1], row[2], row[3], tuple(row[4]))
