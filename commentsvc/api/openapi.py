@@ -141,6 +141,7 @@ def document() -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": _json("Counts", "Counts by thread key (0 for unknown keys)"),
+                        "304": {"description": "Unchanged since the ETag sent in If-None-Match"},
                         "404": _error("No such site"),
                         "422": _error("No thread named, or more than 100"),
                     },

@@ -117,24 +117,27 @@ def list_comments(site_slug: str, key: str) -> Json:
 
 @bp.get("/sites/<site_slug>/counts")
 def counts(site_slug: str) -> Json:
-    site = _site(site_slug)
     keys = request.args.getlist("thread")
-    if not keys:
-        return _error(_("Name at least one thread."), 422)
     if len(keys) > MAX_COUNT_KEYS:
         return _error(_("Ask for at most %(n)d threads at once.", n=MAX_COUNT_KEYS), 422)
-    response = jsonify({"counts": comments.counts(site, keys)})
-    # Shared caches (CDNs) may keep the counts for a minute; a browser asks again, so a
-    # reader who just commented sees the new count on reload. A registered origin may
-    # read them from its own pages, without cookies.
+    found = comments.counts(site_slug, keys)
+    if found is None:
+        return _error(_("There is no such site."), 404)
+    if not keys:
+        return _error(_("Name at least one thread."), 422)
+    response = jsonify({"counts": found.counts})
+    # Shared caches (CDNs) may keep the counts for a minute, then ask again with the
+    # ETag; a browser asks every time, so a reader who just commented sees the new count
+    # on reload. A registered origin may read them from its own pages, without cookies.
     response.cache_control.public = True
     response.cache_control.max_age = 0
     response.cache_control.s_maxage = 60
     origin = request.headers.get("Origin")
-    if origin and origin in site.origins:
+    if origin and origin in found.origins:
         response.headers["Access-Control-Allow-Origin"] = origin
     response.vary.add("Origin")
-    return response
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.post("/sites/<site_slug>/threads/<path:key>/comments")

@@ -267,6 +267,27 @@ def test_counts_are_public_and_readable_by_registered_origins_only(app, alice):
     error(app.test_client().get(f"/api/v1/sites/demo/counts?{many}"), 422)
     error(app.test_client().get("/api/v1/sites/demo/counts"), 422)
     error(app.test_client().get("/api/v1/sites/nope/counts?thread=a1"), 404)
+    error(app.test_client().get("/api/v1/sites/nope/counts"), 404)
+    # Keys no thread can have count 0 and cost nothing.
+    odd = app.test_client().get("/api/v1/sites/demo/counts?thread=&thread=" + "k" * 5000)
+    assert odd.status_code == 200
+    assert odd.json == {"counts": {}}
+
+
+def test_counts_can_be_revalidated_with_their_etag(app, alice):
+    write(alice)
+    client = app.test_client()
+    url = "/api/v1/sites/demo/counts?thread=a1"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+    write(alice)
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.json == {"counts": {"a1": 2}}
+    assert changed.headers["ETag"] != etag
 
 
 def test_unknown_routes_and_methods_answer_json(alice):
