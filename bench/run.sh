@@ -22,7 +22,7 @@ export COMMENTSVC_SECRET_KEY=bench-secret COMMENTSVC_DATABASE_URL="$DB_URL" \
 
 .venv/bin/gunicorn -w 2 ${BENCH_GUNICORN_ARGS:-} -b "127.0.0.1:$PORT" --daemon --pid "$OUT/gunicorn.pid" \
   --log-file "$OUT/gunicorn.log" wsgi:app
-trap 'kill "$(cat "$OUT/gunicorn.pid")" 2>/dev/null || true' EXIT
+trap 'kill "$(cat "$OUT/gunicorn.pid")" "$(cat "$OUT/hello.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 
 peak_rss() {  # highest resident set size, in MiB, of the master and its workers
@@ -50,6 +50,12 @@ run() {
   printf '%-28s %10s req/s   p50 %-9s p99 %-9s %s\n' "$name" "$rps" "$p50" "$p99" "$errors"
 }
 echo "gunicorn -w 2, wrk -t2 -c$CONNECTIONS -d$DURATION, database: ${DB_URL%%:*}"
+# The same server and load on a hello-world Flask app: how fast this machine is right now.
+.venv/bin/gunicorn -w 2 ${BENCH_GUNICORN_ARGS:-} -b "127.0.0.1:$((PORT + 1))" --daemon \
+  --pid "$PWD/$OUT/hello.pid" --chdir "$PWD/bench" hello:app
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$((PORT + 1))/" >/dev/null && break; sleep 0.1; done
+run hello-world-reference "http://127.0.0.1:$((PORT + 1))/"
+kill "$(cat "$OUT/hello.pid")" && rm "$OUT/hello.pid"
 run iframe-200-comments "$frame"
 run json-200-comments "$base/api/v1/sites/bench/threads/big/comments"
 run counts-10-threads "$base/api/v1/sites/bench/counts?${keys%&}"

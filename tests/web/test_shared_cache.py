@@ -163,3 +163,15 @@ def test_the_cache_can_be_turned_off(smtp_server, tmp_path):
     client = app.test_client()
     read(app, client, PAGE)
     assert read(app, client, PAGE)[1] >= 2  # rendered again
+
+
+def test_when_the_check_fails_the_app_answers(app, client, site_id):
+    first = client.get(PAGE)
+    stamps = kept(app).stamps
+    stamps.sql = "SELECT no_such_column FROM thread"  # the database refuses the check
+    again = client.get(PAGE)
+    assert again.status_code == 200
+    assert again.data == first.data
+    assert stamps.checks == 1
+    # The connection that failed was dropped; the next ones work.
+    assert client.get(TWIN).status_code == 200

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 from werkzeug.test import TestResponse
 
+from commentsvc.cache import SharedPageCache
 from commentsvc.extensions import db
 from commentsvc.models import Comment, CommentStatus, Reader, Thread
 from commentsvc.services import comments, sites
@@ -166,6 +167,8 @@ def test_malformed_page_link_is_a_400_page(app, client, thread_id, cursor):
 
 @contextmanager
 def counted_statements(app: Flask) -> Iterator[list[str]]:
+    """Every SQL statement run meanwhile: SQLAlchemy's, and the shared page cache's
+    checks, which run on the driver's cursor (see commentsvc/cache.py)."""
     statements: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -173,11 +176,15 @@ def counted_statements(app: Flask) -> Iterator[list[str]]:
 
     with app.app_context():
         engine = db.engine
+    cache = app.wsgi_app
+    checks_before = cache.stamps.checks if isinstance(cache, SharedPageCache) else 0
     event.listen(engine, "before_cursor_execute", count)
     try:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+        if isinstance(cache, SharedPageCache):
+            statements.extend([cache.stamps.sql] * (cache.stamps.checks - checks_before))
 
 
 def statements_to_read(app: Flask, client: FlaskClient, url: str) -> list[str]:
