@@ -21,20 +21,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from ..models import ConsentCategory, Site
+from ..models import ConsentCategory
 from ..services import consent, consent_records, sites
 from ..services.identity import InvalidInput
 from . import bp
 from .consent_forms import RecordFilterForm, settings_form
 
 Page = str | tuple[str, int] | Response
-
-
-def _site(slug: str) -> Site:
-    site = sites.get_site(slug)
-    if site is None:
-        abort(404)
-    return site
 
 
 def _languages() -> tuple[str, ...]:
@@ -82,7 +75,7 @@ def _settings_input(form: Any) -> consent.SettingsInput:
 
 @bp.route("/sites/<slug>/consent", methods=["GET", "POST"])
 def consent_settings(slug: str) -> Page:
-    site = _site(slug)
+    site = sites.get_site_or_404(slug)
     settings = consent.current_settings(site)
     form_class = settings_form(_languages())
     form = form_class(data=None if request.method == "POST" else _form_data(settings))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..auth.forms import ActionForm
-from ..models import Reader, Site
+from ..models import Reader
 from ..moderation.forms import AddModeratorForm
 from ..services import moderators, sites
 from ..services.moderators import ModerationError
@@ -16,13 +16,6 @@ from . import bp
 from .forms import SiteForm
 
 Page = str | tuple[str, int] | Response
-
-
-def _site(slug: str) -> Site:
-    site = sites.get_site(slug)
-    if site is None:
-        abort(404)
-    return site
 
 
 def _admin() -> Reader:
@@ -40,7 +33,7 @@ def _moderator_helpers() -> dict[str, object]:
 
 @bp.post("/sites/<slug>/moderators")
 def add_moderator(slug: str) -> Page:
-    site = _site(slug)
+    site = sites.get_site_or_404(slug)
     form = AddModeratorForm(prefix="moderator")
     if form.validate_on_submit():
         try:
@@ -65,7 +58,7 @@ def add_moderator(slug: str) -> Page:
 
 @bp.post("/sites/<slug>/moderators/<int:reader_id>/remove")
 def remove_moderator(slug: str, reader_id: int) -> Page:
-    site = _site(slug)
+    site = sites.get_site_or_404(slug)
     if ActionForm().validate_on_submit():
         moderators.remove_moderator(_admin(), site, reader_id)
         flash(_("Moderator removed."))

@@ -79,7 +79,5 @@ def edit_policy(document: str) -> Page:
 
 @bp.route("/sites/<slug>/policies/<document>", methods=["GET", "POST"])
 def edit_site_policy(slug: str, document: str) -> Page:
-    site = sites.get_site(slug)
-    if site is None:
-        abort(404)
+    site = sites.get_site_or_404(slug)
     return _edit(_document(document), site)

@@ -58,9 +58,7 @@ def new_site() -> Page:
 
 @bp.route("/sites/<slug>", methods=["GET", "POST"])
 def edit_site(slug: str) -> Page:
-    site = sites.get_site(slug)
-    if site is None:
-        abort(404)
+    site = sites.get_site_or_404(slug)
     form = SiteForm(
         data=None
         if request.method == "POST"

@@ -11,9 +11,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..cache import mark_shareable
-from ..models import Reader, Site
+from ..models import Reader
 from ..post_limits import limit_posting
-from ..services import comments, policies, sites
+from ..services import comments, policies
 from ..services.comments import CommentView
 from ..services.identity import InvalidInput
 from . import bp
@@ -25,13 +25,6 @@ MAX_COUNT_KEYS = 100
 
 def _error(message: str, status: int) -> tuple[dict[str, Any], int]:
     return {"error": message}, status
-
-
-def _site(slug: str) -> Site:
-    site = sites.get_site(slug)
-    if site is None:
-        abort(404, _("There is no such site."))
-    return site
 
 
 def _reader() -> Reader:

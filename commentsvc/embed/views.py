@@ -44,13 +44,6 @@ def viewer(site: Site) -> Reader | None:
     return reader
 
 
-def _site_or_404(slug: str) -> Site:
-    site = sites.get_site(slug)
-    if site is None:
-        abort(404)
-    return site
-
-
 def _thread_args() -> dict[str, str]:
     """The query parameters that identify the embedding page, kept across redirects."""
     keep = {}
@@ -364,7 +357,7 @@ def _frame_headers(response: Response) -> Response:
 @csrf.exempt
 @limiter.limit("30 per minute")
 def exchange_code(site_slug: str) -> tuple[dict[str, Any], int]:
-    site = _site_or_404(site_slug)
+    site = sites.get_site_or_404(site_slug)
     g.site = site
     code = request.form.get("code", "")
     try:

@@ -14,7 +14,7 @@ from ..models import AuditAction
 from ..services import audit, moderators
 from ..services.audit import AuditFilters
 from . import bp
-from .common import Page, int_arg, me
+from .common import Page, int_arg, me, site_filter
 from .forms import ActionForm
 
 
@@ -28,13 +28,7 @@ def _date(value: str) -> datetime | None:
 def _filters(args: MultiDict[str, str]) -> AuditFilters:
     """Filters from a query string or form; unknown values are ignored, not errors."""
     action = args.get("action", "")
-    site_id = None
-    slug = args.get("site", "")
-    if slug:
-        try:
-            site_id = moderators.get_site(me(), slug).id
-        except moderators.ModerationError as exc:
-            abort(exc.status, str(exc))
+    site_id = site_filter(args.get("site", ""))
     actor = args.get("moderator", "")
     until = _date(args.get("until", ""))
     return AuditFilters(

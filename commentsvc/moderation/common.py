@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..links import safe_next_url
-from ..models import AuditAction, BanKind, Reader
+from ..models import AuditAction, BanKind, Reader, Site
 from ..security import render_error
 from ..services import moderators, rules
 from ..services.moderation import status_label
@@ -41,6 +41,20 @@ def _moderators_only() -> Response | None:
 def me() -> Reader:
     reader: Reader = current_user._get_current_object()
     return reader
+
+
+def my_site(slug: str) -> Site:
+    """A site the acting moderator moderates; another site is refused (403), an
+    unknown one not found (404)."""
+    try:
+        return moderators.get_site(me(), slug)
+    except ModerationError as exc:
+        abort(exc.status, str(exc))
+
+
+def site_filter(slug: str) -> int | None:
+    """The id of the site a page is filtered by; None when none is chosen."""
+    return my_site(slug).id if slug else None
 
 
 def back(default: str = "moderation.queue", **values: Any) -> Response:

@@ -13,7 +13,7 @@ from ..models import Reader
 from ..services import bans, moderators
 from ..services.moderators import ModerationError
 from . import bp
-from .common import Page, attempt, back, me
+from .common import Page, attempt, back, me, my_site
 from .forms import BanForm, ScopeForm
 
 ALL_SITES = "*"
@@ -37,10 +37,7 @@ def _site_id(slug: str) -> int | None:
     """The chosen site's id; None for every site (the service lets only admins do that)."""
     if slug == ALL_SITES:
         return None
-    try:
-        return moderators.get_site(me(), slug).id
-    except ModerationError as exc:
-        abort(exc.status, str(exc))
+    return my_site(slug).id
 
 
 @bp.get("/readers")

@@ -8,17 +8,10 @@ from flask_babel import gettext as _
 from ..models import Site
 from ..services import moderators
 from ..services.identity import InvalidInput
-from ..services.moderators import HoldRules, ModerationError
+from ..services.moderators import HoldRules
 from . import bp
-from .common import Page, me
+from .common import Page, me, my_site
 from .forms import HoldRulesForm, WordListsForm
-
-
-def _site(slug: str) -> Site:
-    try:
-        return moderators.get_site(me(), slug)
-    except ModerationError as exc:
-        abort(exc.status, str(exc))
 
 
 @bp.get("/settings")
@@ -63,12 +56,12 @@ def _page(
 
 @bp.get("/sites/<slug>/settings")
 def settings(slug: str) -> Page:
-    return _page(_site(slug))
+    return _page(my_site(slug))
 
 
 @bp.post("/sites/<slug>/word-lists")
 def word_lists(slug: str) -> Page:
-    site = _site(slug)
+    site = my_site(slug)
     form = WordListsForm()
     if form.validate():
         try:
@@ -85,7 +78,7 @@ def word_lists(slug: str) -> Page:
 
 @bp.post("/sites/<slug>/hold-rules")
 def hold_rules(slug: str) -> Page:
-    site = _site(slug)
+    site = my_site(slug)
     if not me().is_admin:
         abort(403, _("Only an admin can change what a site holds."))
     form = HoldRulesForm()

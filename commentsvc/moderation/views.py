@@ -13,7 +13,17 @@ from ..services.moderation import Decision
 from ..services.moderators import NotModerator
 from ..services.queue import QueueFilters
 from . import bp
-from .common import Page, attempt, back, form_error, int_arg, item_context, me, paging
+from .common import (
+    Page,
+    attempt,
+    back,
+    form_error,
+    int_arg,
+    item_context,
+    me,
+    paging,
+    site_filter,
+)
 from .forms import ActionForm, AuthorForm, BulkForm, DecisionForm, reason_text
 
 DONE = {
@@ -27,13 +37,7 @@ DONE = {
 def _filters() -> QueueFilters:
     """The queue's filters from the query string. A site the moderator does not
     moderate is refused; unknown reasons are ignored."""
-    site_id = None
-    slug = request.args.get("site", "")
-    if slug:
-        try:
-            site_id = moderators.get_site(me(), slug).id
-        except moderators.ModerationError as exc:
-            abort(exc.status, str(exc))
+    site_id = site_filter(request.args.get("site", ""))
     reason = request.args.get("reason", "")
     return QueueFilters(
         site_id=site_id,
@@ -183,13 +187,7 @@ def dismiss_reports(comment_id: int) -> Page:
 
 @bp.get("/reports")
 def reports_page() -> Page:
-    site_id = None
-    slug = request.args.get("site", "")
-    if slug:
-        try:
-            site_id = moderators.get_site(me(), slug).id
-        except moderators.ModerationError as exc:
-            abort(exc.status, str(exc))
+    site_id = site_filter(request.args.get("site", ""))
     page = queue.reported(me(), site_id, int_arg("after"))
     return render_template(
         "moderation/reports.html",

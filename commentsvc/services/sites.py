@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from flask import abort
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -139,6 +141,14 @@ def update_site(
 
 def get_site(slug: str) -> Site | None:
     return db.session.scalar(select(Site).where(Site.slug == slug))
+
+
+def get_site_or_404(slug: str) -> Site:
+    """The site, for a view: an unknown slug ends the request with a 404."""
+    site = get_site(slug)
+    if site is None:
+        abort(404, _("There is no such site."))
+    return site
 
 
 def list_sites() -> list[Site]:
