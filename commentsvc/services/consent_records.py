@@ -236,29 +236,8 @@ def matching(f: RecordFilter) -> Iterator[ConsentRecord]:
     yield from db.session.scalars(_query(f).execution_options(yield_per=500))
 
 
-def as_dict(record: ConsentRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "consent_id": record.consent_id,
-        "site": record.site.slug,
-        "reader_id": record.reader_id,
-        "created_at": record.created_at.isoformat(),
-        "action": record.action,
-        "source": record.source,
-        "granted": record.granted,
-        "refused": record.refused,
-        "revision": record.revision,
-        "settings_version": record.settings_version,
-        "language": record.language,
-        "text_hash": record.text_hash,
-        "gpc": record.gpc,
-        "dnt": record.dnt,
-        "ip_prefix": record.ip_prefix,
-        "browser": record.browser,
-    }
-
-
-CSV_COLUMNS = [
+# A record's exported fields, in order (JSON, CSV and the reader's data export).
+CSV_COLUMNS = (
     "id",
     "consent_id",
     "site",
@@ -276,7 +255,14 @@ CSV_COLUMNS = [
     "dnt",
     "ip_prefix",
     "browser",
-]
+)
+
+
+def as_dict(record: ConsentRecord) -> dict[str, Any]:
+    values = {name: getattr(record, name) for name in CSV_COLUMNS}
+    values["site"] = record.site.slug
+    values["created_at"] = record.created_at.isoformat()
+    return values
 
 
 def _cell(value: Any) -> str:
