@@ -16,7 +16,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from commentsvc.demo import create_demo_app
 from commentsvc.extensions import db
-from commentsvc.services import sites
+from commentsvc.models import Reader, Thread
+from commentsvc.services import comments, sites
 from tests.conftest import SMTPServer, build_app, free_port
 from tests.factories import make_reader
 
@@ -75,6 +76,24 @@ SERVICE_URL = "http://localhost:5000"
 NEWS_URL = "http://127.0.0.1:8001"  # registered for the site "demo"
 UNREGISTERED_URL = "http://127.0.0.1:8002"  # the same pages, on an origin nobody registered
 ARTICLE = "blinken-azerbaijan"
+ARTICLE_TITLE = "Blinken's failure in Azerbaijan"
+
+
+def create_article_thread(news_url: str) -> Thread:
+    """The demo article's thread, as its first view would create it (in an app context)."""
+    site = sites.get_site_or_404("demo")
+    return comments.create_thread(site, ARTICLE, ARTICLE_TITLE, f"{news_url}/articles/{ARTICLE}")
+
+
+def seed_comment(service: LiveServer, news_url: str, body: str, email: str, name: str) -> int:
+    """Another reader's comment on the article, written before the test's reader arrives."""
+    author_id = make_reader(service.app, email=email, display_name=name)
+    with service.app.app_context():
+        thread = create_article_thread(news_url)
+        author = db.session.get(Reader, author_id)
+        assert author is not None
+        return comments.post_comment(author, thread, thread.site, body).id
+
 
 # Playwright turns off third-party storage partitioning with its own --disable-features
 # list; a later --disable-features switch replaces that list (the last one wins), so this

@@ -8,13 +8,8 @@ import time
 import pytest
 from playwright.sync_api import BrowserContext, Frame, FrameLocator, Locator, Page, expect
 
-from commentsvc.extensions import db
-from commentsvc.models import Reader
-from commentsvc.services import comments, sites
-from tests.browser.conftest import ARTICLE, SERVICE_URL, LiveServer
-from tests.factories import PASSWORD, make_reader
-
-ARTICLE_TITLE = "Blinken's failure in Azerbaijan"
+from tests.browser.conftest import ARTICLE, ARTICLE_TITLE, SERVICE_URL, LiveServer, seed_comment
+from tests.factories import PASSWORD
 
 
 def open_article(page: Page, news_url: str) -> FrameLocator:
@@ -56,20 +51,6 @@ def sign_in_through_popup(page: Page, widget: FrameLocator) -> None:
     expect(widget.get_by_text("Signed in as Aysel Quliyeva.")).to_be_visible()
 
 
-def seed_comment(service: LiveServer, news_url: str, body: str) -> None:
-    """Another reader's comment on the article, written before this reader arrives."""
-    author_id = make_reader(service.app, email="nargiz@example.org", display_name="Nərgiz")
-    with service.app.app_context():
-        site = sites.get_site("demo")
-        assert site is not None
-        thread = comments.create_thread(
-            site, ARTICLE, ARTICLE_TITLE, f"{news_url}/articles/{ARTICLE}"
-        )
-        author = db.session.get(Reader, author_id)
-        assert author is not None
-        comments.post_comment(author, thread, site, body)
-
-
 def comment_item(widget: FrameLocator, text: str) -> Locator:
     """The comment whose own text (not a reply's) contains text, with its replies."""
     return widget.locator("li.comment").filter(
@@ -102,7 +83,13 @@ def test_reader_signs_in_through_the_popup_and_comments_in_the_widget(
     reader: int,
 ):
     context = embed_context
-    seed_comment(service, news_site, "Who checks that the other side has moved?")
+    seed_comment(
+        service,
+        news_site,
+        "Who checks that the other side has moved?",
+        "nargiz@example.org",
+        "Nərgiz",
+    )
     page = embed_page
     widget = open_article(page, news_site)
     expect(widget.get_by_text("Who checks that the other side has moved?")).to_be_visible()

@@ -7,25 +7,9 @@ from playwright.sync_api import FrameLocator, Page, expect
 from sqlalchemy import select
 
 from commentsvc.extensions import db
-from commentsvc.models import Reader, Report
-from commentsvc.services import comments, sites
-from tests.browser.conftest import ARTICLE, LiveServer
-from tests.factories import PASSWORD, make_reader
-
-ARTICLE_TITLE = "Blinken's failure in Azerbaijan"
-
-
-def seed_comment(service: LiveServer, news_url: str, body: str) -> int:
-    author_id = make_reader(service.app, email="rauf@example.org", display_name="Rauf")
-    with service.app.app_context():
-        site = sites.get_site("demo")
-        assert site is not None
-        thread = comments.create_thread(
-            site, ARTICLE, ARTICLE_TITLE, f"{news_url}/articles/{ARTICLE}"
-        )
-        author = db.session.get(Reader, author_id)
-        assert author is not None
-        return comments.post_comment(author, thread, site, body).id
+from commentsvc.models import Report
+from tests.browser.conftest import ARTICLE, LiveServer, seed_comment
+from tests.factories import PASSWORD
 
 
 def sign_in_in_the_widget(page: Page, widget: FrameLocator) -> None:
@@ -44,7 +28,9 @@ def sign_in_in_the_widget(page: Page, widget: FrameLocator) -> None:
 def test_reader_reports_a_comment_inside_the_embedded_widget(
     embed_page: Page, service: LiveServer, news_site: str, reader: int
 ):
-    cid = seed_comment(service, news_site, "Everyone who disagrees is a traitor.")
+    cid = seed_comment(
+        service, news_site, "Everyone who disagrees is a traitor.", "rauf@example.org", "Rauf"
+    )
     page = embed_page
     page.goto(f"{news_site}/articles/{ARTICLE}")
     widget = page.frame_locator("iframe")

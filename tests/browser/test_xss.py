@@ -10,11 +10,15 @@ from sqlalchemy import select
 
 from commentsvc.extensions import db
 from commentsvc.models import Comment
-from commentsvc.services import comments, sites
-from tests.browser.conftest import ARTICLE, SERVICE_URL, LiveServer
+from tests.browser.conftest import (
+    ARTICLE,
+    ARTICLE_TITLE,
+    SERVICE_URL,
+    LiveServer,
+    create_article_thread,
+)
 from tests.factories import PASSWORD
 
-ARTICLE_TITLE = "Blinken's failure in Azerbaijan"
 # What Markdown in a comment may become; anything else must show as text.
 SAFE_TAGS = {"p", "br", "strong", "em", "a", "blockquote", "code", "pre", "ul", "ol", "li"}
 
@@ -95,9 +99,7 @@ class Markup(HTMLParser):
 @pytest.fixture
 def thread_path(service: LiveServer, news_site: str) -> str:
     with service.app.app_context():
-        site = sites.get_site("demo")
-        assert site is not None
-        comments.create_thread(site, ARTICLE, ARTICLE_TITLE, f"{news_site}/articles/{ARTICLE}")
+        create_article_thread(news_site)
     return f"/threads/demo/t/{ARTICLE}"
 
 
