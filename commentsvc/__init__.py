@@ -10,9 +10,9 @@ from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from . import config, security
-from .cache import SharedPageCache, best_language
-from .extensions import (
+from commentsvc import config, security
+from commentsvc.cache import SharedPageCache, best_language
+from commentsvc.extensions import (
     babel,
     csrf,
     db,
@@ -71,10 +71,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
 
-    from . import account, admin, api, auth, cli, consent, embed, main, moderation, notifications
-    from .auth.views import load_reader
-    from .consent.cli import consent_group
-    from .embed.cookies import SessionInterface
+    from commentsvc import (
+        account,
+        admin,
+        api,
+        auth,
+        cli,
+        consent,
+        embed,
+        main,
+        moderation,
+        notifications,
+    )
+    from commentsvc.auth.views import load_reader
+    from commentsvc.consent.cli import consent_group
+    from commentsvc.embed.cookies import SessionInterface
 
     app.session_interface = SessionInterface()
     login_manager.user_loader(load_reader)
@@ -92,7 +103,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
     if app.debug:
-        from . import dev
+        from commentsvc import dev
 
         app.register_blueprint(dev.bp)
     app.cli.add_command(cli.users)

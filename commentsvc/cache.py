@@ -32,8 +32,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie
 
-from .extensions import db
-from .models import Site, Thread
+from commentsvc.extensions import db
+from commentsvc.models import Site, Thread
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -8,9 +8,9 @@ import time
 import click
 from flask.cli import AppGroup
 
-from .mail import deliver_pending
-from .models import ModerationPolicy
-from .services import accounts, moderators, notifications, sites
+from commentsvc.mail import deliver_pending
+from commentsvc.models import ModerationPolicy
+from commentsvc.services import accounts, moderators, notifications, sites
 
 users = AppGroup("users", help="Manage reader accounts.")
 mail = AppGroup("mail", help="Deliver queued e-mail.")

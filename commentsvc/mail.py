@@ -15,8 +15,8 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from .extensions import db, utcnow
-from .models import OutboxMessage, OutboxStatus
+from commentsvc.extensions import db, utcnow
+from commentsvc.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from flask import current_app
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from .extensions import limiter
+from commentsvc.extensions import limiter
 
 F = TypeVar("F", bound=Callable[..., object])
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
-from . import views  # noqa: E402, F401 -- registers the routes on bp
+from commentsvc.account import views  # noqa: E402, F401 -- registers the routes on bp

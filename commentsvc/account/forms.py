@@ -6,10 +6,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..auth.forms import email_field, new_password_field
-from ..forms import BaseForm
-from ..services.identity import DISPLAY_NAME_MAX
-from ..services.passwords import MAX_LENGTH
+from commentsvc.auth.forms import email_field, new_password_field
+from commentsvc.forms import BaseForm
+from commentsvc.services.identity import DISPLAY_NAME_MAX
+from commentsvc.services.passwords import MAX_LENGTH
 
 
 def current_password_field() -> PasswordField:

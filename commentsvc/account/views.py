@@ -9,10 +9,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
-from ..auth.forms import ActionForm
-from ..services import accounts, consent_records, policies
-from . import bp
-from .forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, DisplayNameForm
+from commentsvc.account import bp
+from commentsvc.account.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    DeleteAccountForm,
+    DisplayNameForm,
+)
+from commentsvc.auth.forms import ActionForm
+from commentsvc.services import accounts, consent_records, policies
 
 Page = str | tuple[str, int] | Response
 

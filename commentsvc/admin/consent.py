@@ -21,11 +21,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from ..models import ConsentCategory
-from ..services import consent, consent_records, sites
-from ..services.identity import InvalidInput
-from . import bp
-from .consent_forms import RecordFilterForm, settings_form
+from commentsvc.admin import bp
+from commentsvc.admin.consent_forms import RecordFilterForm, settings_form
+from commentsvc.models import ConsentCategory
+from commentsvc.services import consent, consent_records, sites
+from commentsvc.services.identity import InvalidInput
 
 Page = str | tuple[str, int] | Response
 

@@ -18,11 +18,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..forms import BaseForm
-from ..models import ConsentAction, ConsentCategory
-from ..services import consent
-from ..services.consent_texts import DEFAULTS, FALLBACK_LANGUAGE
-from ..services.policies import SOURCE_MAX, SUMMARY_MAX
+from commentsvc.forms import BaseForm
+from commentsvc.models import ConsentAction, ConsentCategory
+from commentsvc.services import consent
+from commentsvc.services.consent_texts import DEFAULTS, FALLBACK_LANGUAGE
+from commentsvc.services.policies import SOURCE_MAX, SUMMARY_MAX
 
 LANGUAGE_NAMES = {"en": "English", "az": "Azərbaycanca", "ru": "Русский"}
 CATEGORY_NAMES = {

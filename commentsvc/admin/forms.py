@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from ..forms import BaseForm
-from ..models import ModerationPolicy
+from commentsvc.forms import BaseForm
+from commentsvc.models import ModerationPolicy
 
 
 class SiteForm(BaseForm):

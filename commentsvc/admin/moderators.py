@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from ..auth.forms import ActionForm
-from ..models import Reader
-from ..moderation.forms import AddModeratorForm
-from ..services import moderators, sites
-from ..services.moderators import ModerationError
-from . import bp
-from .forms import SiteForm
+from commentsvc.admin import bp
+from commentsvc.admin.forms import SiteForm
+from commentsvc.auth.forms import ActionForm
+from commentsvc.models import Reader
+from commentsvc.moderation.forms import AddModeratorForm
+from commentsvc.services import moderators, sites
+from commentsvc.services.moderators import ModerationError
 
 Page = str | tuple[str, int] | Response
 

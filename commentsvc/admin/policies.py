@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from ..models import PolicyDocument, Site
-from ..services import policies, sites
-from ..services.identity import InvalidInput
-from . import bp
-from .consent_forms import PolicyForm
+from commentsvc.admin import bp
+from commentsvc.admin.consent_forms import PolicyForm
+from commentsvc.models import PolicyDocument, Site
+from commentsvc.services import policies, sites
+from commentsvc.services.identity import InvalidInput
 
 Page = str | tuple[str, int] | Response
 

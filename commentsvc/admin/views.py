@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from ..models import AuditAction
-from ..services import audit, sites
-from ..services.identity import InvalidInput
-from . import bp
-from .forms import SiteForm
+from commentsvc.admin import bp
+from commentsvc.admin.forms import SiteForm
+from commentsvc.models import AuditAction
+from commentsvc.services import audit, sites
+from commentsvc.services.identity import InvalidInput
 
 Page = str | tuple[str, int] | Response
 

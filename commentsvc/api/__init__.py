@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import consent, reports, views  # noqa: E402, F401 -- registers the routes on bp
+from commentsvc.api import consent, reports, views  # noqa: E402, F401 -- registers the routes on bp

@@ -15,11 +15,11 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from ..extensions import csrf, limiter
-from ..models import Site
-from ..services import consent, consent_records, sites
-from ..services.sites import origin_of
-from . import bp
+from commentsvc.api import bp
+from commentsvc.extensions import csrf, limiter
+from commentsvc.models import Site
+from commentsvc.services import consent, consent_records, sites
+from commentsvc.services.sites import origin_of
 
 PREFLIGHT_MAX_AGE = 600
 

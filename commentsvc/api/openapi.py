@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import current_app
 
-from .consent_openapi import PATHS as CONSENT_PATHS
-from .consent_openapi import SCHEMAS as CONSENT_SCHEMAS
+from commentsvc.api.consent_openapi import PATHS as CONSENT_PATHS
+from commentsvc.api.consent_openapi import SCHEMAS as CONSENT_SCHEMAS
 
 
 def _error(description: str) -> dict[str, Any]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from ..services import comments, reports
-from ..services.identity import InvalidInput
-from . import bp
-from .views import Json, _error, _json_body, _reader
+from commentsvc.api import bp
+from commentsvc.api.views import Json, _error, _json_body, _reader
+from commentsvc.services import comments, reports
+from commentsvc.services.identity import InvalidInput
 
 
 @bp.post("/comments/<int:comment_id>/report")

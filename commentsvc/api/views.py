@@ -10,14 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from ..cache import mark_shareable
-from ..models import Reader
-from ..post_limits import limit_posting
-from ..services import comments, policies
-from ..services.comments import CommentView
-from ..services.identity import InvalidInput
-from . import bp
-from .openapi import document
+from commentsvc.api import bp
+from commentsvc.api.openapi import document
+from commentsvc.cache import mark_shareable
+from commentsvc.models import Reader
+from commentsvc.post_limits import limit_posting
+from commentsvc.services import comments, policies
+from commentsvc.services.comments import CommentView
+from commentsvc.services.identity import InvalidInput
 
 Json = tuple[dict[str, Any], int] | dict[str, Any] | Response
 MAX_COUNT_KEYS = 100

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-from . import views  # noqa: E402, F401 -- registers the routes on bp
+from commentsvc.auth import views  # noqa: E402, F401 -- registers the routes on bp

@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import BaseForm
-from ..services.identity import DISPLAY_NAME_MAX, EMAIL_MAX
-from ..services.passwords import MAX_LENGTH, MIN_LENGTH
+from commentsvc.forms import BaseForm
+from commentsvc.services.identity import DISPLAY_NAME_MAX, EMAIL_MAX
+from commentsvc.services.passwords import MAX_LENGTH, MIN_LENGTH
 
 
 def new_password_field(label: str = "") -> PasswordField:

@@ -16,14 +16,20 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from ..embed.cookies import is_embed_request
-from ..extensions import limiter
-from ..links import safe_next_url
-from ..models import Reader
-from ..services import accounts, policies, sites
-from ..services.sites import origin_of
-from . import bp
-from .forms import ActionForm, NewPasswordForm, ResetRequestForm, SignInForm, SignUpForm
+from commentsvc.auth import bp
+from commentsvc.auth.forms import (
+    ActionForm,
+    NewPasswordForm,
+    ResetRequestForm,
+    SignInForm,
+    SignUpForm,
+)
+from commentsvc.embed.cookies import is_embed_request
+from commentsvc.extensions import limiter
+from commentsvc.links import safe_next_url
+from commentsvc.models import Reader
+from commentsvc.services import accounts, policies, sites
+from commentsvc.services.sites import origin_of
 
 Page = str | tuple[str, int] | Response
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("consent", __name__)
 
-from . import views  # noqa: E402, F401 -- registers the routes on bp
+from commentsvc.consent import views  # noqa: E402, F401 -- registers the routes on bp

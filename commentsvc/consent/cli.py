@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from ..services import consent_records
+from commentsvc.services import consent_records
 
 consent_group = AppGroup("consent", help="Proof of consent records.")
 

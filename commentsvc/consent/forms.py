@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import HiddenField
 from wtforms.validators import Length
 
-from ..forms import BaseForm
+from commentsvc.forms import BaseForm
 
 
 class AcceptForm(BaseForm):

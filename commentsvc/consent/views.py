@@ -16,12 +16,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from ..links import safe_next_url
-from ..models import PolicyDocument, Site
-from ..services import policies, sites
-from ..services.policies import Policy
-from . import bp
-from .forms import AcceptForm
+from commentsvc.consent import bp
+from commentsvc.consent.forms import AcceptForm
+from commentsvc.links import safe_next_url
+from commentsvc.models import PolicyDocument, Site
+from commentsvc.services import policies, sites
+from commentsvc.services.policies import Policy
 
 Page = str | tuple[str, int] | Response
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
 
-from . import views  # noqa: E402, F401 -- registers the routes on bp
+from commentsvc.dev import views  # noqa: E402, F401 -- registers the routes on bp

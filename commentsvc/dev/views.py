@@ -9,9 +9,9 @@ from email.policy import default
 from flask import render_template
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import OutboxMessage
-from . import bp
+from commentsvc.dev import bp
+from commentsvc.extensions import db
+from commentsvc.models import OutboxMessage
 
 
 @bp.get("/outbox")

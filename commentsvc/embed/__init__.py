@@ -1,6 +1,6 @@
 """The comment widget (/embed, framed by registered sites) and its first-party twin (/threads)."""
 
-from . import reports  # noqa: F401 -- adds the Report route to both blueprints
-from .views import embed_bp, threads_bp
+from commentsvc.embed import reports  # noqa: F401 -- adds the Report route to both blueprints
+from commentsvc.embed.views import embed_bp, threads_bp
 
 __all__ = ["embed_bp", "threads_bp"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Optional
 
-from ..forms import BaseForm
+from commentsvc.forms import BaseForm
 
 
 class CommentForm(BaseForm):

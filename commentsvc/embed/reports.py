@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import g
 
-from ..services import comments, reports
-from ..services.identity import InvalidInput
-from . import views
-from .forms import ReportForm
+from commentsvc.embed import views
+from commentsvc.embed.forms import ReportForm
+from commentsvc.services import comments, reports
+from commentsvc.services.identity import InvalidInput
 
 
 def report(site_slug: str, key: str, comment_id: int) -> views.Page:

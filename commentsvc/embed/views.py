@@ -15,16 +15,16 @@ from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from ..cache import mark_shareable
-from ..extensions import csrf, limiter
-from ..links import safe_next_url
-from ..models import Reader, Site, Thread
-from ..post_limits import limit_posting
-from ..security import content_security_policy
-from ..services import accounts, comments, notifications, policies, reports, rules, sites
-from ..services.identity import InvalidInput
-from ..services.sites import origin_of
-from .forms import CommentForm, VoteForm
+from commentsvc.cache import mark_shareable
+from commentsvc.embed.forms import CommentForm, VoteForm
+from commentsvc.extensions import csrf, limiter
+from commentsvc.links import safe_next_url
+from commentsvc.models import Reader, Site, Thread
+from commentsvc.post_limits import limit_posting
+from commentsvc.security import content_security_policy
+from commentsvc.services import accounts, comments, notifications, policies, reports, rules, sites
+from commentsvc.services.identity import InvalidInput
+from commentsvc.services.sites import origin_of
 
 Page = str | tuple[str, int] | Response
 

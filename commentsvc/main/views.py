@@ -6,8 +6,8 @@ from flask import current_app, render_template, send_from_directory
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
-from ..extensions import db
-from . import bp
+from commentsvc.extensions import db
+from commentsvc.main import bp
 
 
 @bp.get("/")

@@ -1,7 +1,13 @@
 """Database tables, one module per area. Behaviour lives in commentsvc.services."""
 
-from .accounts import OutboxMessage, OutboxStatus, PolicyAcceptance, Reader, ReaderSession
-from .comments import (
+from commentsvc.models.accounts import (
+    OutboxMessage,
+    OutboxStatus,
+    PolicyAcceptance,
+    Reader,
+    ReaderSession,
+)
+from commentsvc.models.comments import (
     Comment,
     CommentStatus,
     EmbedSignInCode,
@@ -10,7 +16,7 @@ from .comments import (
     Thread,
     Vote,
 )
-from .consent import (
+from commentsvc.models.consent import (
     ConsentAction,
     ConsentCategory,
     ConsentRecord,
@@ -19,7 +25,7 @@ from .consent import (
     PolicyDocument,
     PolicyVersion,
 )
-from .moderation import (
+from commentsvc.models.moderation import (
     AuditAction,
     AuditEntry,
     Ban,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import Model, utcnow
+from commentsvc.extensions import Model, utcnow
 
 
 class Reader(Model):

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import Model, utcnow
+from commentsvc.extensions import Model, utcnow
 
 if TYPE_CHECKING:
-    from .accounts import Reader
+    from commentsvc.models.accounts import Reader
 
 
 class ModerationPolicy(enum.StrEnum):

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import Model, utcnow
+from commentsvc.extensions import Model, utcnow
 
 if TYPE_CHECKING:
-    from .comments import Site
+    from commentsvc.models.comments import Site
 
 
 class PolicyDocument(enum.StrEnum):

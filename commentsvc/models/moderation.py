@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import Model, utcnow
+from commentsvc.extensions import Model, utcnow
 
 if TYPE_CHECKING:
-    from .accounts import Reader
-    from .comments import Comment, Site
+    from commentsvc.models.accounts import Reader
+    from commentsvc.models.comments import Comment, Site
 
 
 class SiteModerator(Model):

@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
 # Each module registers its routes on bp.
-from . import audit_log, common, readers, settings, threads, views  # noqa: E402, F401
+from commentsvc.moderation import audit_log, common, readers, settings, threads, views  # noqa: E402, F401

@@ -10,12 +10,12 @@ from flask import abort, render_template, request, stream_with_context
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from ..models import AuditAction
-from ..services import audit, moderators
-from ..services.audit import AuditFilters
-from . import bp
-from .common import Page, int_arg, me, site_filter
-from .forms import ActionForm
+from commentsvc.models import AuditAction
+from commentsvc.moderation import bp
+from commentsvc.moderation.common import Page, int_arg, me, site_filter
+from commentsvc.moderation.forms import ActionForm
+from commentsvc.services import audit, moderators
+from commentsvc.services.audit import AuditFilters
 
 
 def _date(value: str) -> datetime | None:

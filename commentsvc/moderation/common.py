@@ -10,15 +10,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from ..links import safe_next_url
-from ..models import AuditAction, BanKind, Reader, Site
-from ..security import render_error
-from ..services import moderators, rules
-from ..services.moderation import status_label
-from ..services.moderators import ModerationError
-from ..services.reports import reason_label
-from . import bp
-from .forms import ActionForm, AuthorForm, DecisionForm, template_choices
+from commentsvc.links import safe_next_url
+from commentsvc.models import AuditAction, BanKind, Reader, Site
+from commentsvc.moderation import bp
+from commentsvc.moderation.forms import ActionForm, AuthorForm, DecisionForm, template_choices
+from commentsvc.security import render_error
+from commentsvc.services import moderators, rules
+from commentsvc.services.moderation import status_label
+from commentsvc.services.moderators import ModerationError
+from commentsvc.services.reports import reason_label
 
 Page = str | tuple[str, int] | tuple[str | dict[str, str], int] | Response
 T = TypeVar("T")

@@ -16,9 +16,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..forms import BaseForm
-from ..models import CommentStatus, ModerationPolicy
-from ..services.moderation import REASON_MAX
+from commentsvc.forms import BaseForm
+from commentsvc.models import CommentStatus, ModerationPolicy
+from commentsvc.services.moderation import REASON_MAX
 
 # Reasons a moderator can pick instead of writing one; the author reads the text.
 REJECTION_TEMPLATES = {

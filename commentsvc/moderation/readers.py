@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
-from ..models import Reader
-from ..services import bans, moderators
-from ..services.moderators import ModerationError
-from . import bp
-from .common import Page, attempt, back, me, my_site
-from .forms import BanForm, ScopeForm
+from commentsvc.models import Reader
+from commentsvc.moderation import bp
+from commentsvc.moderation.common import Page, attempt, back, me, my_site
+from commentsvc.moderation.forms import BanForm, ScopeForm
+from commentsvc.services import bans, moderators
+from commentsvc.services.moderators import ModerationError
 
 ALL_SITES = "*"
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from ..models import Site
-from ..services import moderators
-from ..services.identity import InvalidInput
-from ..services.moderators import HoldRules
-from . import bp
-from .common import Page, me, my_site
-from .forms import HoldRulesForm, WordListsForm
+from commentsvc.models import Site
+from commentsvc.moderation import bp
+from commentsvc.moderation.common import Page, me, my_site
+from commentsvc.moderation.forms import HoldRulesForm, WordListsForm
+from commentsvc.services import moderators
+from commentsvc.services.identity import InvalidInput
+from commentsvc.services.moderators import HoldRules
 
 
 @bp.get("/settings")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import abort, render_template
 from flask_babel import gettext as _
 
-from ..models import Thread
-from ..services import moderation, queue
-from ..services.moderators import ModerationError
-from . import bp
-from .common import Page, attempt, int_arg, item_context, me, paging
-from .forms import ActionForm
+from commentsvc.models import Thread
+from commentsvc.moderation import bp
+from commentsvc.moderation.common import Page, attempt, int_arg, item_context, me, paging
+from commentsvc.moderation.forms import ActionForm
+from commentsvc.services import moderation, queue
+from commentsvc.services.moderators import ModerationError
 
 
 def _thread(thread_id: int) -> Thread:

@@ -7,13 +7,9 @@ from flask import abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..models import HoldReason
-from ..services import bans, moderation, moderators, queue
-from ..services.moderation import Decision
-from ..services.moderators import NotModerator
-from ..services.queue import QueueFilters
-from . import bp
-from .common import (
+from commentsvc.models import HoldReason
+from commentsvc.moderation import bp
+from commentsvc.moderation.common import (
     Page,
     attempt,
     back,
@@ -24,7 +20,11 @@ from .common import (
     paging,
     site_filter,
 )
-from .forms import ActionForm, AuthorForm, BulkForm, DecisionForm, reason_text
+from commentsvc.moderation.forms import ActionForm, AuthorForm, BulkForm, DecisionForm, reason_text
+from commentsvc.services import bans, moderation, moderators, queue
+from commentsvc.services.moderation import Decision
+from commentsvc.services.moderators import NotModerator
+from commentsvc.services.queue import QueueFilters
 
 DONE = {
     Decision.APPROVE: lambda: _("Comment approved."),

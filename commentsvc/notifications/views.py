@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from ..auth.forms import ActionForm
-from ..extensions import csrf, limiter
-from ..models import Reader
-from ..services import moderators, notifications
-from ..services.notifications import Setting, UnsubscribeInvalid, Unsubscription
-from . import bp
+from commentsvc.auth.forms import ActionForm
+from commentsvc.extensions import csrf, limiter
+from commentsvc.models import Reader
+from commentsvc.notifications import bp
+from commentsvc.services import moderators, notifications
+from commentsvc.services.notifications import Setting, UnsubscribeInvalid, Unsubscription
 
 Page = str | tuple[str, int] | Response
 

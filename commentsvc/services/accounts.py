@@ -12,12 +12,20 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import mail
-from ..extensions import db, utcnow
-from ..links import public_url
-from ..models import EmbedSignInCode, Reader, ReaderSession
-from . import comments, consent_records, notifications, passwords, policies, reports, tokens
-from .identity import (
+from commentsvc import mail
+from commentsvc.extensions import db, utcnow
+from commentsvc.links import public_url
+from commentsvc.models import EmbedSignInCode, Reader, ReaderSession
+from commentsvc.services import (
+    comments,
+    consent_records,
+    notifications,
+    passwords,
+    policies,
+    reports,
+    tokens,
+)
+from commentsvc.services.identity import (
     InvalidInput,
     display_name_key,
     normalise_display_name,

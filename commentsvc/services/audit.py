@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import Delete, Select, Update, event, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from ..extensions import db
-from ..models import AuditAction, AuditEntry, Reader, Site
+from commentsvc.extensions import db
+from commentsvc.models import AuditAction, AuditEntry, Reader, Site
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 1000

@@ -8,8 +8,8 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, or_, select, update
 
-from ..extensions import db, utcnow
-from ..models import (
+from commentsvc.extensions import db, utcnow
+from commentsvc.models import (
     AuditAction,
     Ban,
     BanKind,
@@ -20,9 +20,9 @@ from ..models import (
     Thread,
     TrustMark,
 )
-from . import audit, moderation, moderators, rules
-from .moderation import Decision
-from .moderators import ModerationError, NothingThere, NotModerator
+from commentsvc.services import audit, moderation, moderators, rules
+from commentsvc.services.moderation import Decision
+from commentsvc.services.moderators import ModerationError, NothingThere, NotModerator
 
 REASON_MAX = 500
 

@@ -17,11 +17,11 @@ from sqlalchemy import and_, bindparam, delete, false, func, literal, or_, selec
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 
-from ..extensions import db, utcnow
-from ..models import Comment, CommentStatus, Reader, Site, Thread, Vote
-from ..sanitize import render_comment
-from . import notifications, rules, sites
-from .identity import InvalidInput
+from commentsvc.extensions import db, utcnow
+from commentsvc.models import Comment, CommentStatus, Reader, Site, Thread, Vote
+from commentsvc.sanitize import render_comment
+from commentsvc.services import notifications, rules, sites
+from commentsvc.services.identity import InvalidInput
 
 BODY_MAX = 10_000
 KEY_MAX = 200

@@ -13,12 +13,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..links import public_url
-from ..models import ConsentCategory, ConsentSettings, PolicyDocument, Reader, Site
-from . import policies, sites
-from .consent_texts import DEFAULTS, FALLBACK_LANGUAGE
-from .identity import InvalidInput
+from commentsvc.extensions import db
+from commentsvc.links import public_url
+from commentsvc.models import ConsentCategory, ConsentSettings, PolicyDocument, Reader, Site
+from commentsvc.services import policies, sites
+from commentsvc.services.consent_texts import DEFAULTS, FALLBACK_LANGUAGE
+from commentsvc.services.identity import InvalidInput
 
 OPTIONAL = (ConsentCategory.PREFERENCES, ConsentCategory.ANALYTICS, ConsentCategory.MARKETING)
 # Global Privacy Control starts these refused.

@@ -19,8 +19,8 @@ from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, delete, select
 
-from ..extensions import db, utcnow
-from ..models import (
+from commentsvc.extensions import db, utcnow
+from commentsvc.models import (
     ConsentAction,
     ConsentCategory,
     ConsentRecord,
@@ -29,7 +29,7 @@ from ..models import (
     Reader,
     Site,
 )
-from . import consent, sites
+from commentsvc.services import consent, sites
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")

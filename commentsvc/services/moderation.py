@@ -12,8 +12,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, select, update
 
-from ..extensions import db, utcnow
-from ..models import (
+from commentsvc.extensions import db, utcnow
+from commentsvc.models import (
     AuditAction,
     AuditEntry,
     Comment,
@@ -22,8 +22,8 @@ from ..models import (
     Report,
     Thread,
 )
-from . import audit, comments, notifications
-from .moderators import ModerationError, NothingThere, check_site, get_comment
+from commentsvc.services import audit, comments, notifications
+from commentsvc.services.moderators import ModerationError, NothingThere, check_site, get_comment
 
 REASON_MAX = 1000
 

@@ -9,10 +9,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import AuditAction, Comment, ModerationPolicy, Reader, Site, SiteModerator
-from . import audit, comments, rules
-from .identity import InvalidInput, normalise_email
+from commentsvc.extensions import db
+from commentsvc.models import AuditAction, Comment, ModerationPolicy, Reader, Site, SiteModerator
+from commentsvc.services import audit, comments, rules
+from commentsvc.services.identity import InvalidInput, normalise_email
 
 
 class ModerationError(Exception):

@@ -11,10 +11,10 @@ from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import mail
-from ..extensions import db, utcnow
-from ..links import public_url
-from ..models import (
+from commentsvc import mail
+from commentsvc.extensions import db, utcnow
+from commentsvc.links import public_url
+from commentsvc.models import (
     Comment,
     CommentHold,
     CommentNotification,
@@ -26,7 +26,7 @@ from ..models import (
     SiteModerator,
     Thread,
 )
-from . import tokens
+from commentsvc.services import tokens
 
 PURPOSE = "unsubscribe"
 

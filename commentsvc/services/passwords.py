@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from .identity import InvalidInput
+from commentsvc.services.identity import InvalidInput
 
 MIN_LENGTH = 8
 # Long passphrases are welcome; far longer input is refused before it costs a hash.

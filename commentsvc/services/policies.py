@@ -9,12 +9,12 @@ from functools import cache
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, or_, select
 
-from ..extensions import db
-from ..models import PolicyAcceptance, PolicyDocument, PolicyVersion, Reader, Site
-from ..sanitize import render_document
-from . import consent
-from .identity import InvalidInput
-from .policy_texts import BUILTIN
+from commentsvc.extensions import db
+from commentsvc.models import PolicyAcceptance, PolicyDocument, PolicyVersion, Reader, Site
+from commentsvc.sanitize import render_document
+from commentsvc.services import consent
+from commentsvc.services.identity import InvalidInput
+from commentsvc.services.policy_texts import BUILTIN
 
 # Readers accept these; the cookie policy is only linked from the banner.
 ACCEPTED = (PolicyDocument.TERMS, PolicyDocument.PRIVACY)

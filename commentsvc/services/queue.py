@@ -8,8 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, func, select
 
-from ..extensions import db, utcnow
-from ..models import (
+from commentsvc.extensions import db, utcnow
+from commentsvc.models import (
     AuditEntry,
     Comment,
     CommentHold,
@@ -21,8 +21,8 @@ from ..models import (
     Thread,
     TrustMark,
 )
-from . import moderation, moderators, reports, rules
-from .comments import INT_MAX
+from commentsvc.services import moderation, moderators, reports, rules
+from commentsvc.services.comments import INT_MAX
 
 PAGE_SIZE = 25
 SEARCH_MAX = 200

@@ -10,8 +10,8 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import (
+from commentsvc.extensions import db
+from commentsvc.models import (
     AuditAction,
     Ban,
     Comment,
@@ -21,9 +21,9 @@ from ..models import (
     Report,
     ReportReason,
 )
-from . import audit, comments, rules
-from .comments import Conflict, NotAllowed, NotFound
-from .identity import InvalidInput
+from commentsvc.services import audit, comments, rules
+from commentsvc.services.comments import Conflict, NotAllowed, NotFound
+from commentsvc.services.identity import InvalidInput
 
 TEXT_MAX = 1000
 

@@ -15,8 +15,8 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from ..extensions import db, utcnow
-from ..models import (
+from commentsvc.extensions import db, utcnow
+from commentsvc.models import (
     Ban,
     BanKind,
     Comment,
@@ -29,8 +29,8 @@ from ..models import (
     Thread,
     TrustMark,
 )
-from . import tokens
-from .identity import InvalidInput
+from commentsvc.services import tokens
+from commentsvc.services.identity import InvalidInput
 
 WORD_MAX = 100
 WORDS_MAX = 1000

@@ -11,9 +11,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import ModerationPolicy, Site
-from .identity import InvalidInput
+from commentsvc.extensions import db
+from commentsvc.models import ModerationPolicy, Site
+from commentsvc.services.identity import InvalidInput
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 DEFAULT_PORTS = {"http": 80, "https": 443}
