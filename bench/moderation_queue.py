@@ -28,19 +28,12 @@ from pathlib import Path
 from sqlalchemy import func, insert, select, text
 
 from commentsvc import create_app
-from commentsvc.extensions import db, utcnow
-from commentsvc.models import (
-    Comment,
-    CommentHold,
-    CommentStatus,
-    HoldReason,
-    Reader,
-    Site,
-    SiteModerator,
-    Thread,
-)
-from commentsvc.services import queue
-from commentsvc.services.queue import QueueFilters
+from commentsvc.accounts.models import Reader
+from commentsvc.comments.models import Comment, CommentStatus, Site, Thread
+from commentsvc.core.extensions import db, utcnow
+from commentsvc.moderation import queue
+from commentsvc.moderation.models import CommentHold, HoldReason, SiteModerator
+from commentsvc.moderation.queue import QueueFilters
 
 PENDING = int(os.environ.get("BENCH_PENDING", "100000"))
 APPROVED = 20_000

@@ -15,11 +15,13 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from commentsvc import create_app
-from commentsvc.extensions import db, utcnow
-from commentsvc.models import Comment, CommentStatus, Reader, Thread
-from commentsvc.sanitize import render_comment
-from commentsvc.services import passwords, sites
-from commentsvc.services.identity import display_name_key
+from commentsvc.accounts import passwords
+from commentsvc.accounts.identity import display_name_key
+from commentsvc.accounts.models import Reader
+from commentsvc.comments import sites
+from commentsvc.comments.models import Comment, CommentStatus, Thread
+from commentsvc.core.extensions import db, utcnow
+from commentsvc.core.sanitize import render_comment
 
 ORIGIN = "http://127.0.0.1:8001"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -13,8 +13,9 @@ import threading
 from werkzeug.serving import make_server, run_simple
 
 from commentsvc import create_app
+from commentsvc.comments import sites
+from commentsvc.consent import banner_settings
 from commentsvc.demo import create_demo_app
-from commentsvc.services import consent, sites
 
 SERVICE = ("localhost", 5000)
 DEMO = ("127.0.0.1", 8001)
@@ -26,12 +27,12 @@ def main() -> None:
     app = create_app()
     with app.app_context():
         site = sites.get_site("demo") or sites.create_site("demo", "Demo News", [DEMO_ORIGIN])
-        settings = consent.current_settings(site)
+        settings = banner_settings.current_settings(site)
         if not settings.cookies:
             # The demo's stand-in analytics tag sets this cookie; withdrawal deletes it.
-            consent.save_settings(
+            banner_settings.save_settings(
                 site,
-                consent.SettingsInput(
+                banner_settings.SettingsInput(
                     categories=list(settings.categories), cookies={"analytics": ["demo_analytics"]}
                 ),
                 None,

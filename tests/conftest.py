@@ -21,8 +21,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import inspect, text
 
 from commentsvc import create_app
-from commentsvc.extensions import db
-from commentsvc.mail import deliver_pending
+from commentsvc.core.extensions import db
+from commentsvc.core.mail import deliver_pending
 from scripts.compile_translations import compile_translations
 
 PUBLIC_URL = "http://localhost:5000"
@@ -117,7 +117,7 @@ def make_config(tmp_path: Path, smtp_port: int, **overrides: Any) -> dict[str, A
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
         "PUBLIC_URL": PUBLIC_URL,
-        "WTF_CSRF_ENABLED": False,  # tests/web/test_csrf.py turns it back on
+        "WTF_CSRF_ENABLED": False,  # tests/core/test_csrf.py turns it back on
         "MAIL_HOST": "127.0.0.1",
         "MAIL_PORT": smtp_port,
         "MAIL_TIMEOUT": 5,
@@ -149,7 +149,7 @@ def _empty_shared_database() -> None:
 
     Emptying the tables is far quicker than dropping and creating them for every
     test; the schema is rebuilt only when it does not match the models (first
-    use, or after tests/test_migrations.py has migrated it up and down).
+    use, or after tests/core/test_migrations.py has migrated it up and down).
     """
     tables = [t.name for t in db.metadata.sorted_tables]
     if not set(tables) <= set(inspect(db.engine).get_table_names()):

@@ -6,10 +6,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from commentsvc.extensions import db, utcnow
-from commentsvc.models import Reader
-from commentsvc.services import passwords
-from commentsvc.services.identity import display_name_key
+from commentsvc.accounts import passwords
+from commentsvc.accounts.identity import display_name_key
+from commentsvc.accounts.models import Reader
+from commentsvc.core.extensions import db, utcnow
 
 PASSWORD = "correct horse battery staple"
 

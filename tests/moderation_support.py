@@ -9,9 +9,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from commentsvc.extensions import db
-from commentsvc.models import Comment, Reader, Site, SiteModerator, Thread
-from commentsvc.services import comments, sites
+from commentsvc.accounts.models import Reader
+from commentsvc.comments import posting, sites, threads
+from commentsvc.comments.models import Comment, Site, Thread
+from commentsvc.core.extensions import db
+from commentsvc.moderation.models import SiteModerator
 from tests.factories import make_reader, sign_in
 
 ORIGIN = "https://news.example"
@@ -48,8 +50,8 @@ def build_world(app: Flask, policy: str = "hold_none") -> Ids:
     with app.app_context():
         site = sites.create_site("demo", "Demo News", [ORIGIN], policy)
         other = sites.create_site("other", "Other Times", [OTHER_ORIGIN], policy)
-        thread = comments.create_thread(site, "a1", "Blinken in Baku", ORIGIN + "/a1")
-        other_thread = comments.create_thread(other, "b1", "Caspian", OTHER_ORIGIN + "/b1")
+        thread = threads.create_thread(site, "a1", "Blinken in Baku", ORIGIN + "/a1")
+        other_thread = threads.create_thread(other, "b1", "Caspian", OTHER_ORIGIN + "/b1")
         db.session.add_all(
             [
                 SiteModerator(site_id=site.id, reader_id=mod),
@@ -92,7 +94,7 @@ def post(
         assert thread is not None
         site = db.session.get(Site, thread.site_id)
         assert site is not None
-        return comments.post_comment(reader(author_id), thread, site, body, parent_id).id
+        return posting.post_comment(reader(author_id), thread, site, body, parent_id).id
 
 
 def status(app: Flask, comment_id: int) -> str:

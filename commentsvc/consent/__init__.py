@@ -1,7 +1,20 @@
-"""Public policy pages, the page to accept new versions, and the banner script consent.js."""
+"""Consent and policies: versioned privacy policy, terms and cookie policy, the banner
+(consent.js) and its settings, and the records that prove each decision."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("consent", __name__)
+from flask import Flask
 
-from commentsvc.consent import views  # noqa: E402, F401 -- registers the routes on bp
+
+def init_app(app: Flask) -> None:
+    from commentsvc.consent import cli
+    from commentsvc.consent.views import (
+        admin,
+        admin_policies,  # noqa: F401 -- adds admin routes
+        api,
+        pages,
+    )
+
+    for blueprint in (pages.bp, api.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    app.cli.add_command(cli.consent_group)

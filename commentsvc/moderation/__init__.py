@@ -1,8 +1,18 @@
-"""Moderation pages: the queue, decisions, reports, readers, threads, settings, audit log."""
+"""Moderation: hold rules and word lists, the queue and decisions, bans and trust,
+site moderators, the audit log and moderators' e-mail digests."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+from flask import Flask
 
-# Each module registers its routes on bp.
-from commentsvc.moderation import audit_log, common, readers, settings, threads, views  # noqa: E402, F401
+
+def init_app(app: Flask) -> None:
+    from commentsvc.core import cli
+    from commentsvc.moderation import digests, views
+    from commentsvc.moderation.views import admin
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(admin.bp)
+    # Moderators' held-comment digests join the outbox before each round of the mail
+    # worker (each at most once per MODERATION_DIGEST_INTERVAL).
+    cli.before_each_round(app, digests.queue_moderator_digests)

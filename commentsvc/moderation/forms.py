@@ -16,9 +16,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from commentsvc.forms import BaseForm
-from commentsvc.models import CommentStatus, ModerationPolicy
-from commentsvc.services.moderation import REASON_MAX
+from commentsvc.comments.models import CommentStatus, ModerationPolicy
+from commentsvc.core.forms import BaseForm
+from commentsvc.moderation.decisions import REASON_MAX
 
 # Reasons a moderator can pick instead of writing one; the author reads the text.
 REJECTION_TEMPLATES = {

@@ -14,10 +14,12 @@ from flask import Flask
 from playwright.sync_api import BrowserContext, Page, Playwright
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from commentsvc.accounts.models import Reader
+from commentsvc.comments import posting, sites, threads
+from commentsvc.comments.models import Thread
+from commentsvc.consent import banner_settings
+from commentsvc.core.extensions import db
 from commentsvc.demo import create_demo_app
-from commentsvc.extensions import db
-from commentsvc.models import Reader, Thread
-from commentsvc.services import comments, sites
 from tests.conftest import SMTPServer, build_app, free_port
 from tests.factories import make_reader
 
@@ -82,7 +84,7 @@ ARTICLE_TITLE = "Blinken's failure in Azerbaijan"
 def create_article_thread(news_url: str) -> Thread:
     """The demo article's thread, as its first view would create it (in an app context)."""
     site = sites.get_site_or_404("demo")
-    return comments.create_thread(site, ARTICLE, ARTICLE_TITLE, f"{news_url}/articles/{ARTICLE}")
+    return threads.create_thread(site, ARTICLE, ARTICLE_TITLE, f"{news_url}/articles/{ARTICLE}")
 
 
 def seed_comment(service: LiveServer, news_url: str, body: str, email: str, name: str) -> int:
@@ -92,7 +94,7 @@ def seed_comment(service: LiveServer, news_url: str, body: str, email: str, name
         thread = create_article_thread(news_url)
         author = db.session.get(Reader, author_id)
         assert author is not None
-        return comments.post_comment(author, thread, thread.site, body).id
+        return posting.post_comment(author, thread, thread.site, body).id
 
 
 # Playwright turns off third-party storage partitioning with its own --disable-features
@@ -206,14 +208,13 @@ CONSENT_ARTICLE = f"{NEWS_URL}/articles/{ARTICLE}"
 def consent_site(service: LiveServer, news_site: str) -> LiveServer:
     """The demo site with the consent settings scripts/run_dev.py gives it: its stand-in
     analytics tag's cookie, demo_analytics, is listed under "analytics"."""
-    from commentsvc.services import consent
 
     with service.app.app_context():
         site = sites.get_site("demo")
         assert site is not None
-        consent.save_settings(
+        banner_settings.save_settings(
             site,
-            consent.SettingsInput(
+            banner_settings.SettingsInput(
                 categories=["preferences", "analytics", "marketing"],
                 cookies={"analytics": ["demo_analytics"]},
             ),

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from commentsvc.mail import deliver_pending
+from commentsvc.core.mail import deliver_pending
 from tests.browser.conftest import LiveServer
 from tests.conftest import Inbox, body_of
 

@@ -10,9 +10,10 @@ from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-unt
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
-from commentsvc.extensions import db
-from commentsvc.models import ConsentRecord
-from commentsvc.services import consent, sites
+from commentsvc.comments import sites
+from commentsvc.consent import banner_settings
+from commentsvc.consent.models import ConsentRecord
+from commentsvc.core.extensions import db
 from tests.browser.conftest import CONSENT_ARTICLE, NEWS_URL, SERVICE_URL, LiveServer
 
 RECORD_URL = f"{SERVICE_URL}/api/v1/consent"
@@ -155,10 +156,10 @@ def test_a_new_revision_asks_again_before_anything_runs(page: Page, consent_site
     with consent_site.app.app_context():
         site = sites.get_site("demo")
         assert site is not None
-        current = consent.current_settings(site)
-        consent.save_settings(
+        current = banner_settings.current_settings(site)
+        banner_settings.save_settings(
             site,
-            consent.SettingsInput(
+            banner_settings.SettingsInput(
                 categories=list(current.categories), cookies=current.cookies, ask_again=True
             ),
             None,

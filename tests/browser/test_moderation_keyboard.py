@@ -9,8 +9,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from commentsvc.extensions import db
-from commentsvc.models import AuditEntry, Comment
+from commentsvc.comments.models import Comment
+from commentsvc.core.extensions import db
+from commentsvc.moderation.models import AuditEntry
 from tests.browser.conftest import LiveServer, serve
 from tests.conftest import SMTPServer, build_app, free_port
 from tests.factories import PASSWORD

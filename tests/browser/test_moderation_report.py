@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import FrameLocator, Page, expect
 from sqlalchemy import select
 
-from commentsvc.extensions import db
-from commentsvc.models import Report
+from commentsvc.comments.models import Report
+from commentsvc.core.extensions import db
 from tests.browser.conftest import ARTICLE, LiveServer, seed_comment
 from tests.factories import PASSWORD
 

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import Dialog, Frame, Page, expect
 from sqlalchemy import select
 
-from commentsvc.extensions import db
-from commentsvc.models import Comment
+from commentsvc.comments.models import Comment
+from commentsvc.core.extensions import db
 from tests.browser.conftest import (
     ARTICLE,
     ARTICLE_TITLE,

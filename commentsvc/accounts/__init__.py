@@ -1,0 +1,20 @@
+"""Reader accounts: sign-up and verification, sign-in sessions (also the widget's),
+password reset, self-service, admin accounts."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from commentsvc.core.extensions import login_manager
+
+
+def init_app(app: Flask) -> None:
+    from commentsvc.accounts import cli
+    from commentsvc.accounts.cookies import SessionInterface
+    from commentsvc.accounts.views import account, auth
+
+    app.session_interface = SessionInterface()
+    login_manager.user_loader(auth.load_reader)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
+    app.cli.add_command(cli.users)

@@ -1,0 +1,131 @@
+"""Normalising and checking e-mail addresses and display names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+
+from commentsvc.core.errors import Invalid
+
+EMAIL_MAX = 254
+DISPLAY_NAME_MIN = 2
+DISPLAY_NAME_MAX = 50
+
+
+# Characters that look like Latin letters in common fonts. Mapping them before the
+# uniqueness check stops "аdmin" (Cyrillic а) from impersonating "admin". The list
+# covers the Cyrillic and Greek letters that are drawn like Latin ones; NFKC already
+# folds fullwidth, mathematical and other compatibility forms.
+_CONFUSABLES = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a",
+        "в": "b",
+        "е": "e",
+        "ё": "e",
+        "к": "k",
+        "м": "m",
+        "н": "h",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "т": "t",
+        "у": "y",
+        "х": "x",
+        "і": "i",
+        "ї": "i",
+        "ј": "j",
+        "ѕ": "s",
+        "ԁ": "d",
+        "ԛ": "q",
+        "ԝ": "w",
+        "һ": "h",
+        "ӏ": "l",
+        "ү": "y",
+        "ɡ": "g",
+        # Greek
+        "α": "a",
+        "β": "b",
+        "ε": "e",
+        "η": "n",
+        "ι": "i",
+        "κ": "k",
+        "ν": "v",
+        "ο": "o",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "u",
+        "χ": "x",
+        "ω": "w",
+        "ϲ": "c",
+        "ϳ": "j",
+        # Latin look-alikes and digits read as letters
+        "ı": "i",
+        "ℓ": "l",
+        "0": "o",
+        "1": "l",
+        "|": "l",
+    }
+)
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_email(raw: str) -> str:
+    """Return the canonical, lower-cased form of an address.
+
+    :raises Invalid: the address is malformed or too long.
+    """
+    candidate = raw.strip()
+    if not candidate or len(candidate) > EMAIL_MAX:
+        raise Invalid(_l("Enter a valid e-mail address."), "email")
+    try:
+        info = validate_email(candidate, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise Invalid(_l("Enter a valid e-mail address."), "email") from exc
+    normalised = info.normalized.lower()
+    if len(normalised) > EMAIL_MAX:
+        raise Invalid(_l("Enter a valid e-mail address."), "email")
+    return normalised
+
+
+def _is_forbidden(char: str) -> bool:
+    # Cc: control characters; Cf: format characters, which include zero-width
+    # spaces and joiners and the bidi overrides (U+202A-U+202E, U+2066-U+2069);
+    # Cs, Co, Cn: surrogates, private use and unassigned code points.
+    return unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn"} or char == "\ufffd"
+
+
+def normalise_display_name(raw: str) -> str:
+    """Return the display name as it will be shown: NFC, trimmed, single spaces.
+
+    :raises Invalid: it holds invisible or control characters, or has the wrong length.
+    """
+    if any(_is_forbidden(c) for c in raw):
+        raise Invalid(
+            _l("Display names cannot contain control or invisible characters."), "display_name"
+        )
+    name = _SPACES.sub(" ", unicodedata.normalize("NFC", raw)).strip()
+    if not DISPLAY_NAME_MIN <= len(name) <= DISPLAY_NAME_MAX:
+        raise Invalid(
+            _l(
+                "Display names are %(min)d to %(max)d characters long.",
+                min=DISPLAY_NAME_MIN,
+                max=DISPLAY_NAME_MAX,
+            ),
+            "display_name",
+        )
+    return name
+
+
+def display_name_key(name: str) -> str:
+    """The form two display names share when a reader would take them for the same name."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    # Strip accents, so "Émile" and "Emile" collide too.
+    decomposed = unicodedata.normalize("NFKD", folded)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    skeleton = bare.translate(_CONFUSABLES)
+    return "".join(skeleton.split())

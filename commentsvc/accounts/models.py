@@ -1,0 +1,94 @@
+"""Accounts: readers, their sessions and the widget's single-use sign-in codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from commentsvc.core.extensions import Model, utcnow
+
+if TYPE_CHECKING:
+    from commentsvc.consent.models import PolicyAcceptance
+
+
+class Reader(Model):
+    """A person with an account: reader, moderator or admin."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Normalised (see accounts.identity.normalise_email); unique.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email_verified_at: Mapped[datetime | None]
+    display_name: Mapped[str] = mapped_column(String(50))
+    # Case- and confusable-folded display name; two readers never share one.
+    display_name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Moves on every password change or reset: reset links signed with an older
+    # value stop working.
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    email_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sessions: Mapped[list[ReaderSession]] = relationship(
+        back_populates="reader", cascade="all, delete-orphan", passive_deletes=True
+    )
+    acceptances: Mapped[list[PolicyAcceptance]] = relationship(
+        back_populates="reader",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="PolicyAcceptance.accepted_at",
+    )
+
+    if TYPE_CHECKING:
+        # Not a column: the token of the session this instance was loaded through.
+        # Flask-Login stores get_id() in the cookie, so the cookie names a session
+        # (which sign-out deletes), never the reader.
+        session_token: str
+        # The site whose widget that session belongs to (None: a first-party session).
+        session_site_id: int | None
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    # The attributes Flask-Login expects of a user object.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.__dict__.get("session_token", ""))
+
+
+class ReaderSession(Model):
+    """One signed-in browser. Deleting the row signs that browser out.
+
+    The cookie carries a random token; only its SHA-256 is stored, so a copy
+    of the database cannot be replayed as sessions.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    reader_id: Mapped[int] = mapped_column(ForeignKey("reader.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    remember: Mapped[bool] = mapped_column(default=False)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    # Set for a session inside a site's embedded widget; it is valid there only.
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+
+    reader: Mapped[Reader] = relationship(back_populates="sessions")
+
+
+class EmbedSignInCode(Model):
+    """A single-use code the sign-in popup hands to the widget, valid for under a minute."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    reader_id: Mapped[int] = mapped_column(ForeignKey("reader.id", ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime]

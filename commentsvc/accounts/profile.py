@@ -1,0 +1,166 @@
+"""Self-service on the account page: name, password and e-mail changes, data export, deletion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from commentsvc.accounts import passwords, readers, sessions
+from commentsvc.accounts.identity import (
+    display_name_key,
+    normalise_display_name,
+    normalise_email,
+)
+from commentsvc.accounts.models import Reader
+from commentsvc.comments import notify, posting, reports, threads
+from commentsvc.consent import policies, records
+from commentsvc.core import mail, tokens
+from commentsvc.core.errors import Invalid, LinkInvalid
+from commentsvc.core.extensions import db, utcnow
+from commentsvc.core.links import public_url
+
+
+class PasswordIncorrect(Exception):
+    """The current password given to confirm a change was wrong."""
+
+
+def _confirm_password(reader: Reader, password: str) -> None:
+    if not passwords.verify_password(reader.password_hash, password):
+        raise PasswordIncorrect
+
+
+def change_password(reader: Reader, current: str, new: str, keep_token: str) -> None:
+    """:raises PasswordIncorrect: current is wrong. :raises Invalid: new fails the policy."""
+    _confirm_password(reader, current)
+    readers.set_password(reader, new)
+    sessions.end_other_sessions(reader, keep_token)
+    mail.queue_email(reader.email, "password_changed", reader.locale, reader=reader)
+    db.session.commit()
+
+
+def change_display_name(reader: Reader, display_name: str) -> None:
+    """:raises Invalid: bad characters or length. :raises readers.DisplayNameTaken: in use."""
+    name = normalise_display_name(display_name)
+    key = display_name_key(name)
+    readers.check_name_free(key, reader.id)
+    reader.display_name = name
+    reader.display_name_key = key
+    # Pages cached for anonymous readers show the old name until their threads move on.
+    threads.touch_threads_of(reader.id)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise readers.DisplayNameTaken from exc
+
+
+def request_email_change(reader: Reader, password: str, new_email: str) -> None:
+    """Send a confirmation link to the new address and a notice to the current one.
+
+    Nothing changes until the link is followed. If the new address belongs to
+    another account the link is not sent, but the answer is the same.
+
+    :raises PasswordIncorrect: wrong password. :raises Invalid: malformed address.
+    """
+    _confirm_password(reader, password)
+    address = normalise_email(new_email)
+    if address == reader.email:
+        raise Invalid(_l("That is already the address of your account."), "email")
+    if readers.find_by_email(address) is None:
+        token = tokens.make("change-email", {"id": reader.id, "old": reader.email, "new": address})
+        mail.queue_email(
+            address,
+            "confirm_new_email",
+            reader.locale,
+            reader=reader,
+            url=public_url("account.confirm_email", token=token),
+        )
+    mail.queue_email(
+        reader.email, "email_change_requested", reader.locale, reader=reader, new_email=address
+    )
+    db.session.commit()
+
+
+def confirm_email_change(token: str) -> Reader:
+    """Switch the account to the address the link was sent to, and tell the old one.
+
+    :raises LinkInvalid: bad or expired link, or the address changed meanwhile or was taken.
+    """
+    try:
+        data = tokens.read("change-email", token, current_app.config["VERIFY_TOKEN_MAX_AGE"])
+    except LinkInvalid as exc:
+        raise LinkInvalid from exc
+    reader = db.session.get(Reader, data.get("id"))
+    if reader is None or reader.email != data.get("old"):
+        raise LinkInvalid
+    old, new = reader.email, str(data.get("new"))
+    reader.email = new
+    reader.email_verified_at = reader.email_changed_at = utcnow()
+    # Flush before rendering the notice: rendering loads current_user, whose query
+    # would autoflush and raise the IntegrityError outside the try below.
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise LinkInvalid from exc
+    mail.queue_email(
+        old, "email_changed", reader.locale, reader=reader, old_email=old, new_email=new
+    )
+    db.session.commit()
+    return reader
+
+
+def export_data(reader: Reader) -> dict[str, Any]:
+    """Everything stored about the reader, as JSON-ready data."""
+    return {
+        "account": {
+            "id": reader.id,
+            "email": reader.email,
+            "email_verified_at": reader.email_verified_at.isoformat()
+            if reader.email_verified_at
+            else None,
+            "display_name": reader.display_name,
+            "locale": reader.locale,
+            "created_at": reader.created_at.isoformat(),
+            "password_changed_at": reader.password_changed_at.isoformat(),
+            "is_admin": reader.is_admin,
+        },
+        "policy_acceptances": [
+            {
+                "document": a.document,
+                "version": a.version,
+                "site": site.slug if site else None,
+                "accepted_at": a.accepted_at.isoformat(),
+            }
+            for a, site in policies.acceptance_history(reader)
+        ],
+        "consent_records": records.export_for_reader(reader),
+        "notification_settings": notify.export_for_reader(reader),
+        **reports.export_for_reader(reader),
+        "sessions": [
+            {
+                "created_at": s.created_at.isoformat(),
+                "expires_at": s.expires_at.isoformat(),
+                "remember": s.remember,
+                "user_agent": s.user_agent,
+            }
+            for s in sessions.active_sessions(reader)
+        ],
+    }
+
+
+def delete_account(reader: Reader, password: str) -> None:
+    """Delete the account, its sessions and acceptances, after checking the password.
+
+    :raises PasswordIncorrect: wrong password.
+    """
+    _confirm_password(reader, password)
+    email, locale = reader.email, reader.locale
+    sessions.end_other_sessions(reader)
+    posting.anonymise_author(reader.id)
+    db.session.delete(reader)
+    mail.queue_email(email, "account_deleted", locale)
+    db.session.commit()

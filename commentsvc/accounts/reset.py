@@ -1,0 +1,87 @@
+"""Password reset by e-mail: the same answer for every address, single-use links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+
+from commentsvc.accounts import readers, sessions
+from commentsvc.accounts.identity import (
+    normalise_email,
+)
+from commentsvc.accounts.models import Reader
+from commentsvc.core import mail, tokens
+from commentsvc.core.errors import Invalid, LinkInvalid
+from commentsvc.core.extensions import db, utcnow
+from commentsvc.core.links import public_url
+
+# --- sign-up and verification ------------------------------------------------------
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds")
+
+
+def _reset_payload(reader: Reader) -> dict[str, Any]:
+    # Binding the token to the last password and e-mail change makes it single-use
+    # and kills it when either changes.
+    return {
+        "id": reader.id,
+        "pw": _stamp(reader.password_changed_at),
+        "em": _stamp(reader.email_changed_at),
+    }
+
+
+def request_reset(email: str) -> None:
+    """E-mail a reset link if the address has an account; silently do nothing otherwise."""
+    try:
+        address = normalise_email(email)
+    except Invalid:
+        return
+    reader = readers.find_by_email(address)
+    if reader is None:
+        return
+    token = tokens.make("password-reset", _reset_payload(reader))
+    mail.queue_email(
+        reader.email,
+        "reset_password",
+        reader.locale,
+        reader=reader,
+        url=public_url("auth.reset_link", token=token),
+    )
+    db.session.commit()
+
+
+def reader_for_reset(token: str) -> Reader:
+    """:raises LinkInvalid: forged, older than an hour, used, or outdated by a change."""
+    try:
+        data = tokens.read("password-reset", token, current_app.config["RESET_TOKEN_MAX_AGE"])
+    except LinkInvalid as exc:
+        raise LinkInvalid from exc
+    reader = db.session.get(Reader, data.get("id"))
+    if reader is None or data != _reset_payload(reader):
+        raise LinkInvalid
+    return reader
+
+
+def reset_password(token: str, password: str) -> Reader:
+    """Set a new password from a reset link and end every session of the account.
+
+    Following the link proves the reader owns the address, so it also verifies it.
+
+    :raises LinkInvalid: see reader_for_reset().
+    :raises Invalid: the new password fails the policy.
+    """
+    reader = reader_for_reset(token)
+    readers.set_password(reader, password)
+    if reader.email_verified_at is None:
+        reader.email_verified_at = utcnow()
+    sessions.end_other_sessions(reader)
+    mail.queue_email(reader.email, "password_reset_done", reader.locale, reader=reader)
+    db.session.commit()
+    return reader
+
+
+# --- account self-service ------------------------------------------------------------

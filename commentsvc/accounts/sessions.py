@@ -1,0 +1,115 @@
+"""Signing in and out: checking the password, server-side sessions and ending them."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from commentsvc.accounts import passwords, readers
+from commentsvc.accounts.identity import (
+    normalise_email,
+)
+from commentsvc.accounts.models import Reader, ReaderSession
+from commentsvc.core.errors import Invalid
+from commentsvc.core.extensions import db, utcnow
+
+
+class SignInFailed(Exception):
+    """Wrong address or password; deliberately does not say which."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(email: str, password: str) -> Reader:
+    """Return the reader whose address and password these are.
+
+    :raises SignInFailed: for an unknown address and a wrong password alike.
+    """
+    try:
+        address = normalise_email(email)
+    except Invalid:
+        address = ""
+    reader = readers.find_by_email(address) if address else None
+    if reader is None:
+        passwords.burn_time(password)
+        raise SignInFailed
+    if not passwords.verify_password(reader.password_hash, password):
+        raise SignInFailed
+    if passwords.needs_rehash(reader.password_hash):
+        reader.password_hash = passwords.hash_password(password)
+        db.session.commit()
+    return reader
+
+
+def start_session(
+    reader: Reader, remember: bool, user_agent: str = "", site_id: int | None = None
+) -> str:
+    """Open a new session for reader and return its token (for the cookie).
+
+    site_id marks a session inside that site's embedded widget.
+    """
+    token = secrets.token_urlsafe(32)
+    lifetime = current_app.config["REMEMBER_LIFETIME" if remember else "SESSION_LIFETIME"]
+    db.session.add(
+        ReaderSession(
+            token_hash=hash_token(token),
+            reader_id=reader.id,
+            expires_at=utcnow() + lifetime,
+            remember=remember,
+            user_agent=user_agent[:200],
+            site_id=site_id,
+        )
+    )
+    db.session.commit()
+    reader.session_token = token
+    reader.session_site_id = site_id
+    return token
+
+
+def load_session(token: str) -> Reader | None:
+    """The reader signed in through this token, or None if it was ended or has expired."""
+    if not token or len(token) > 100:
+        return None
+    row = db.session.scalar(
+        select(ReaderSession).where(ReaderSession.token_hash == hash_token(token))
+    )
+    if row is None or row.expires_at <= utcnow():
+        return None
+    reader = row.reader
+    reader.session_token = token
+    reader.session_site_id = row.site_id
+    return reader
+
+
+def end_session(token: str) -> None:
+    """Sign one browser out: its cookie, replayed later, is worth nothing."""
+    db.session.execute(delete(ReaderSession).where(ReaderSession.token_hash == hash_token(token)))
+    db.session.commit()
+
+
+def end_other_sessions(reader: Reader, keep_token: str | None = None) -> None:
+    """End every session of reader except keep_token's (all of them when None)."""
+    stmt = delete(ReaderSession).where(ReaderSession.reader_id == reader.id)
+    if keep_token:
+        stmt = stmt.where(ReaderSession.token_hash != hash_token(keep_token))
+    db.session.execute(stmt)
+
+
+def sign_out_everywhere(reader: Reader) -> None:
+    end_other_sessions(reader)
+    db.session.commit()
+
+
+def active_sessions(reader: Reader) -> list[ReaderSession]:
+    return list(
+        db.session.scalars(
+            select(ReaderSession)
+            .where(ReaderSession.reader_id == reader.id, ReaderSession.expires_at > utcnow())
+            .order_by(ReaderSession.created_at.desc())
+        )
+    )

@@ -1,0 +1,148 @@
+"""Sign-up and e-mail verification, and admin accounts made from the command line."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from commentsvc.accounts import passwords, readers
+from commentsvc.accounts.identity import (
+    display_name_key,
+    normalise_display_name,
+    normalise_email,
+)
+from commentsvc.accounts.models import Reader
+from commentsvc.consent import policies
+from commentsvc.core import mail, tokens
+from commentsvc.core.errors import Invalid, LinkInvalid
+from commentsvc.core.extensions import db, utcnow
+from commentsvc.core.links import public_url
+
+__all__ = ["Invalid"]
+
+
+def _accept_current_policies(reader: Reader) -> None:
+    for document in policies.ACCEPTED:
+        policies.record_acceptance(reader, policies.current(document))
+
+
+def sign_up(email: str, display_name: str, password: str, locale: str | None = None) -> None:
+    """Create an account and send the verification e-mail.
+
+    Gives the same outcome whether or not the address is registered: for a known
+    address the owner gets an e-mail saying someone tried to sign up with it.
+
+    :raises Invalid: a field fails the rules (message for the reader).
+    :raises readers.DisplayNameTaken: the name, or a look-alike, is in use.
+    """
+    email = normalise_email(email)
+    name = normalise_display_name(display_name)
+    key = display_name_key(name)
+    passwords.check_policy(password)
+    # The name is checked before the address, so the answer cannot tell a
+    # registered address from a new one.
+    readers.check_name_free(key)
+    existing = readers.find_by_email(email)
+    if existing is not None:
+        mail.queue_email(
+            existing.email,
+            "sign_up_existing",
+            existing.locale,
+            reader=existing,
+            reset_url=public_url("auth.request_reset"),
+        )
+        db.session.commit()
+        return
+    reader = Reader(
+        email=email,
+        display_name=name,
+        display_name_key=key,
+        password_hash=passwords.hash_password(password),
+        locale=locale,
+    )
+    _accept_current_policies(reader)
+    db.session.add(reader)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        # A concurrent sign-up took the name (or the address) between check and insert.
+        db.session.rollback()
+        raise readers.DisplayNameTaken from exc
+    _queue_verification(reader)
+    db.session.commit()
+
+
+def _queue_verification(reader: Reader) -> None:
+    token = tokens.make("verify-email", {"id": reader.id, "email": reader.email})
+    mail.queue_email(
+        reader.email,
+        "verify_email",
+        reader.locale,
+        reader=reader,
+        url=public_url("auth.verify_email", token=token),
+    )
+
+
+def resend_verification(reader: Reader) -> None:
+    """Send a fresh verification link to an unverified reader."""
+    if reader.is_verified:
+        return
+    _queue_verification(reader)
+    db.session.commit()
+
+
+def verify_email(token: str) -> Reader:
+    """Mark the address in the link as verified.
+
+    :raises LinkInvalid: bad or expired link, or the account's address has changed since.
+    """
+    try:
+        data = tokens.read("verify-email", token, current_app.config["VERIFY_TOKEN_MAX_AGE"])
+    except LinkInvalid as exc:
+        raise LinkInvalid from exc
+    reader = db.session.get(Reader, data.get("id"))
+    if reader is None or reader.email != data.get("email"):
+        raise LinkInvalid
+    if reader.email_verified_at is None:
+        reader.email_verified_at = utcnow()
+        db.session.commit()
+    return reader
+
+
+# --- sign-in sessions -----------------------------------------------------------------
+
+
+def create_admin(email: str, password: str, display_name: str) -> tuple[Reader, bool]:
+    """Create a verified admin account, or make an existing account admin.
+
+    Returns the reader and whether it was created.
+
+    :raises Invalid: bad address, name or password. :raises readers.DisplayNameTaken: name in use.
+    """
+    address = normalise_email(email)
+    existing = readers.find_by_email(address)
+    if existing is not None:
+        existing.is_admin = True
+        db.session.commit()
+        return existing, False
+    name = normalise_display_name(display_name)
+    key = display_name_key(name)
+    readers.check_name_free(key)
+    passwords.check_policy(password)
+    reader = Reader(
+        email=address,
+        display_name=name,
+        display_name_key=key,
+        password_hash=passwords.hash_password(password),
+        email_verified_at=utcnow(),
+        is_admin=True,
+    )
+    _accept_current_policies(reader)
+    db.session.add(reader)
+    db.session.commit()
+    return reader, True
+
+
+def list_readers() -> list[Reader]:
+    return list(db.session.scalars(select(Reader).order_by(Reader.id)))

@@ -1,0 +1,179 @@
+"""Routes for the account page: name, password, e-mail, sessions, export, deletion."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
+from werkzeug.wrappers import Response
+
+from commentsvc.accounts import profile, readers, sessions
+from commentsvc.accounts.forms import (
+    ActionForm,
+    ChangeEmailForm,
+    ChangePasswordForm,
+    DeleteAccountForm,
+    DisplayNameForm,
+)
+from commentsvc.consent import policies, records
+from commentsvc.core.errors import Invalid, LinkInvalid
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+Page = str | tuple[str, int] | Response
+
+
+def _forms() -> dict[str, object]:
+    # Prefixes keep field ids unique: several forms on one page ask for the password.
+    return {
+        "name_form": DisplayNameForm(prefix="name", display_name=current_user.display_name),
+        "password_form": ChangePasswordForm(prefix="password"),
+        "email_form": ChangeEmailForm(prefix="email"),
+        "delete_form": DeleteAccountForm(prefix="delete"),
+        "action_form": ActionForm(),
+    }
+
+
+def _page(status: int = 200, **overrides: object) -> tuple[str, int]:
+    forms = {**_forms(), **overrides}
+    return (
+        render_template(
+            "account/index.html",
+            sessions=sessions.active_sessions(current_user),
+            acceptances=policies.acceptance_history(current_user),
+            consent_history=records.reader_history(current_user),
+            **forms,
+        ),
+        status,
+    )
+
+
+@bp.get("")
+@login_required
+def index() -> Page:
+    return _page()
+
+
+@bp.post("/display-name")
+@login_required
+def change_display_name() -> Page:
+    form = DisplayNameForm(prefix="name")
+    if form.validate_on_submit():
+        try:
+            profile.change_display_name(current_user, form.display_name.data)
+        except Invalid as exc:
+            form.display_name.errors.append(str(exc))
+        except readers.DisplayNameTaken:
+            form.display_name.errors.append(
+                _("This display name, or one that looks the same, is already taken.")
+            )
+        else:
+            flash(_("Your display name is now %(name)s.", name=current_user.display_name))
+            return redirect(url_for("account.index"), 303)
+    return _page(422, name_form=form)
+
+
+@bp.post("/password")
+@login_required
+def change_password() -> Page:
+    form = ChangePasswordForm(prefix="password")
+    if form.validate_on_submit():
+        try:
+            profile.change_password(
+                current_user,
+                form.current_password.data,
+                form.new_password.data,
+                keep_token=current_user.session_token,
+            )
+        except profile.PasswordIncorrect:
+            form.current_password.errors.append(_("That is not your current password."))
+        except Invalid as exc:
+            form.new_password.errors.append(str(exc))
+        else:
+            flash(_("Your password has been changed. Other devices have been signed out."))
+            return redirect(url_for("account.index"), 303)
+    return _page(422, password_form=form)
+
+
+@bp.post("/email")
+@login_required
+def change_email() -> Page:
+    form = ChangeEmailForm(prefix="email")
+    if form.validate_on_submit():
+        try:
+            profile.request_email_change(
+                current_user, form.current_password.data, form.new_email.data
+            )
+        except profile.PasswordIncorrect:
+            form.current_password.errors.append(_("That is not your current password."))
+        except Invalid as exc:
+            form.new_email.errors.append(str(exc))
+        else:
+            flash(
+                _(
+                    "To finish, follow the link we sent to %(email)s. "
+                    "Until then your address stays the same.",
+                    email=form.new_email.data,
+                )
+            )
+            return redirect(url_for("account.index"), 303)
+    return _page(422, email_form=form)
+
+
+@bp.get("/email/confirm/<token>")
+def confirm_email(token: str) -> Page:
+    try:
+        reader = profile.confirm_email_change(token)
+    except LinkInvalid:
+        return render_template("auth/link_invalid.html"), 400
+    flash(_("Your e-mail address is now %(email)s.", email=reader.email))
+    return redirect(
+        url_for("account.index" if current_user.is_authenticated else "auth.sign_in"), 303
+    )
+
+
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere() -> Response:
+    if ActionForm().validate_on_submit():
+        sessions.sign_out_everywhere(current_user)
+        # Clear first: logout_user() then marks the remember cookie for deletion.
+        session.clear()
+        logout_user()
+        flash(_("You have been signed out on every device."))
+        return redirect(url_for("auth.sign_in"), 303)
+    return redirect(url_for("account.index"), 303)
+
+
+@bp.post("/export")
+@login_required
+def export() -> Response:
+    # POST (with CSRF) rather than GET: another site cannot make the browser fetch it.
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("account.index"), 303)
+    body = json.dumps(profile.export_data(current_user), indent=2, ensure_ascii=False)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="commentsvc-my-data.json"'},
+    )
+
+
+@bp.post("/delete")
+@login_required
+def delete() -> Page:
+    form = DeleteAccountForm(prefix="delete")
+    if form.validate_on_submit():
+        try:
+            profile.delete_account(current_user, form.current_password.data)
+        except profile.PasswordIncorrect:
+            form.current_password.errors.append(_("That is not your current password."))
+        else:
+            # Clear first: logout_user() then marks the remember cookie for deletion.
+            session.clear()
+            logout_user()
+            flash(_("Your account has been deleted."))
+            return redirect(url_for("main.index"), 303)
+    return _page(422, delete_form=form)

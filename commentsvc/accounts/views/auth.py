@@ -1,0 +1,226 @@
+"""Routes for signing up, in and out, verifying an address and resetting a password."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from commentsvc.accounts import readers, reset, sessions, signup, widget_sign_in
+from commentsvc.accounts.cookies import is_embed_request
+from commentsvc.accounts.forms import (
+    ActionForm,
+    NewPasswordForm,
+    ResetRequestForm,
+    SignInForm,
+    SignUpForm,
+)
+from commentsvc.accounts.models import Reader
+from commentsvc.comments import sites
+from commentsvc.comments.sites import origin_of
+from commentsvc.consent import policies
+from commentsvc.core.errors import Invalid, LinkInvalid
+from commentsvc.core.extensions import limiter
+from commentsvc.core.links import safe_next_url
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+Page = str | tuple[str, int] | Response
+
+
+def _form_email() -> str:
+    """Rate-limit key for per-account limits: the normalised address in the form."""
+    raw = request.form.get("email", "")[:300].strip().lower()
+    return f"account:{raw}"
+
+
+def _ip_limit(name: str) -> str:
+    return str(current_app.config[name])
+
+
+@bp.route("/sign-up", methods=["GET", "POST"])
+@limiter.limit(lambda: _ip_limit("RATELIMIT_SIGN_UP"), methods=["POST"])
+def sign_up() -> Page:
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            signup.sign_up(
+                form.email.data, form.display_name.data, form.password.data, str(get_locale())
+            )
+        except Invalid as exc:
+            form[exc.field or "password"].errors.append(str(exc))
+        except readers.DisplayNameTaken:
+            form.display_name.errors.append(
+                _("This display name, or one that looks the same, is already taken.")
+            )
+        else:
+            return render_template("auth/check_inbox.html", email=form.email.data)
+    return _render_form("auth/sign_up.html", form)
+
+
+def _render_form(template: str, form: object, **context: object) -> Page:
+    """Render a form page; 422 when it was submitted with errors."""
+    status = 422 if request.method == "POST" else 200
+    return render_template(template, form=form, **context), status
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(lambda: _ip_limit("RATELIMIT_SIGN_IN_IP"), methods=["POST"])
+@limiter.limit(
+    lambda: _ip_limit("RATELIMIT_SIGN_IN_ACCOUNT"),
+    key_func=_form_email,
+    methods=["POST"],
+    # Only failed attempts count against an account.
+    deduct_when=lambda response: response.status_code == 422,
+)
+def sign_in() -> Page:
+    form = SignInForm()
+    next_url = safe_next_url(request.args.get("next"))
+    if form.validate_on_submit():
+        try:
+            reader = sessions.authenticate(form.email.data, form.password.data)
+        except sessions.SignInFailed:
+            form.password.errors.append(_("Wrong e-mail address or password."))
+        else:
+            _sign_in(reader, bool(form.remember.data))
+            target = next_url or url_for("account.index")
+            # New terms or privacy policy: show what changed first, then go on.
+            if policies.pending_acceptances(reader):
+                target = url_for("consent.accept_policies", next=target)
+            return redirect(target, 303)
+    return _render_form("auth/sign_in.html", form, next_url=next_url)
+
+
+def _sign_in(reader: Reader, remember: bool) -> None:
+    # A fresh session cookie: nothing from before sign-in (including its CSRF
+    # token) survives, so a planted session id cannot be fixated.
+    session.clear()
+    sessions.start_session(reader, remember, request.user_agent.string)
+    login_user(reader, remember=remember)
+
+
+@bp.post("/sign-out")
+def sign_out() -> Response:
+    form = ActionForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        sessions.end_session(current_user.session_token)
+        # Clear first: logout_user() then marks the remember cookie for deletion.
+        session.clear()
+        logout_user()
+        flash(_("You have signed out."))
+    return redirect(url_for("main.index"), 303)
+
+
+@bp.get("/verify/<token>")
+def verify_email(token: str) -> Page:
+    try:
+        signup.verify_email(token)
+    except LinkInvalid:
+        return render_template("auth/link_invalid.html"), 400
+    flash(_("Thank you: your e-mail address is verified."))
+    return redirect(
+        url_for("account.index" if current_user.is_authenticated else "auth.sign_in"), 303
+    )
+
+
+@bp.post("/verify/resend")
+@login_required
+@limiter.limit("3 per hour", key_func=lambda: f"resend:{current_user.id}")
+def resend_verification() -> Response:
+    if ActionForm().validate_on_submit():
+        signup.resend_verification(current_user)
+        flash(_("We sent a new verification link to %(email)s.", email=current_user.email))
+    return redirect(safe_next_url(request.form.get("next")) or url_for("account.index"), 303)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(lambda: _ip_limit("RATELIMIT_RESET"), methods=["POST"])
+@limiter.limit(lambda: _ip_limit("RATELIMIT_RESET"), key_func=_form_email, methods=["POST"])
+def request_reset() -> Page:
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        reset.request_reset(form.email.data)
+        # The same page whether or not the address has an account.
+        return render_template("auth/reset_sent.html", email=form.email.data)
+    return _render_form("auth/reset_request.html", form)
+
+
+@bp.get("/reset/<token>")
+def reset_link(token: str) -> Page:
+    """Move the token from the URL into the session, then show the form.
+
+    The form page's URL holds no token, so it cannot leak through Referer or history.
+    """
+    try:
+        reset.reader_for_reset(token)
+    except LinkInvalid:
+        return render_template("auth/link_invalid.html"), 400
+    session["reset_token"] = token
+    return redirect(url_for("auth.new_password"), 303)
+
+
+@bp.route("/reset/new-password", methods=["GET", "POST"])
+def new_password() -> Page:
+    token = session.get("reset_token", "")
+    try:
+        reset.reader_for_reset(token)
+    except LinkInvalid:
+        session.pop("reset_token", None)
+        return render_template("auth/link_invalid.html"), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset.reset_password(token, form.password.data)
+        except Invalid as exc:
+            form.password.errors.append(str(exc))
+        except LinkInvalid:
+            return render_template("auth/link_invalid.html"), 400
+        else:
+            # Clear first: logout_user() then marks the remember cookie for deletion.
+            session.clear()
+            logout_user()
+            flash(_("Your password has been changed. Sign in with the new one."))
+            return redirect(url_for("auth.sign_in"), 303)
+    return _render_form("auth/new_password.html", form)
+
+
+def load_reader(token: str) -> Reader | None:
+    """Flask-Login's user loader: the cookie holds a session token, not a reader id."""
+    reader = sessions.load_session(token)
+    # A widget's session is valid under /embed only, even if its token is replayed
+    # in the first-party cookie: first-party pages need no check of their own.
+    if reader is not None and reader.session_site_id is not None and not is_embed_request():
+        return None
+    return reader
+
+
+@bp.get("/embed-sign-in")
+def embed_sign_in() -> Page:
+    """The sign-in popup's last step: hand a single-use code to the widget that opened it.
+
+    The code goes to window.opener by postMessage with the service's own origin as
+    the exact target, so only the widget's iframe (same origin) can receive it.
+    """
+    site = sites.get_site(request.args.get("site", ""))
+    if site is None:
+        return render_template("errors/error.html", status=404, message=_("Unknown site.")), 404
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.sign_in", next=request.full_path), 303)
+    code = widget_sign_in.create_embed_code(current_user, site.id)
+    return render_template(
+        "auth/embed_handoff.html",
+        code=code,
+        site=site,
+        target_origin=origin_of(current_app.config["PUBLIC_URL"]),
+    )

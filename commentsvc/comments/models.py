@@ -1,0 +1,173 @@
+"""Sites, threads, comments, votes and reports, and readers' notification choices."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from commentsvc.core.extensions import Model, utcnow
+
+if TYPE_CHECKING:
+    from commentsvc.accounts.models import Reader
+
+
+class ModerationPolicy(enum.StrEnum):
+    HOLD_ALL = "hold_all"
+    # Hold a reader's comments until they have hold_first_n approved ones on the site.
+    HOLD_FIRST_N = "hold_first_n"
+    HOLD_NONE = "hold_none"
+
+
+class Site(Model):
+    """A news site that embeds threads; only its registered origins may frame them."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Exact origins ("https://news.example"), in the order they were registered.
+    # Kept in the row itself so reading a thread needs no extra query for them.
+    origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    edit_window_seconds: Mapped[int] = mapped_column(default=15 * 60)
+    moderation_policy: Mapped[str] = mapped_column(String(20), default=ModerationPolicy.HOLD_NONE)
+    # Hold rules and word lists (see moderation.rules); edited on the moderation pages.
+    hold_first_n: Mapped[int] = mapped_column(default=1)
+    max_links: Mapped[int] = mapped_column(default=2)
+    report_threshold: Mapped[int] = mapped_column(default=3)
+    trust_after: Mapped[int] = mapped_column(default=3)
+    # Days after a thread's first comment when it closes for new comments; NULL: never.
+    close_after_days: Mapped[int | None]
+    suspicious_words: Mapped[list[str]] = mapped_column(JSON, default=list)
+    banned_words: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Thread(Model):
+    """The comments under one article, keyed by the site's own article key."""
+
+    __table_args__ = (UniqueConstraint("site_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    locked: Mapped[bool] = mapped_column(default=False)
+    # Approved comments, kept up to date by the comment services (for counts).
+    comment_count: Mapped[int] = mapped_column(default=0)
+    # Bumped on every change that alters what readers see, so cached renders expire.
+    version: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    site: Mapped[Site] = relationship()
+
+
+class CommentStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SPAM = "spam"
+    DELETED = "deleted"
+
+
+class Comment(Model):
+    """A comment or reply. Replies keep the id of their top-level ancestor in root_id,
+    so one query loads every reply under a page of top-level comments."""
+
+    __table_args__ = (
+        Index("ix_comment_thread_top", "thread_id", "parent_id", "pinned", "id"),
+        Index("ix_comment_root", "root_id"),
+        # The moderation queue: pending comments, oldest first, paged by id.
+        Index("ix_comment_status_id", "status", "id"),
+        # Pending counts per site: counted per thread from this index alone.
+        Index("ix_comment_status_thread", "status", "thread_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("thread.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    depth: Mapped[int] = mapped_column(default=0)
+    # NULL once the author deleted their account: the comment stays as a placeholder.
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reader.id", ondelete="SET NULL"), index=True
+    )
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=CommentStatus.PENDING)
+    score: Mapped[int] = mapped_column(default=0)
+    pinned: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+
+    thread: Mapped[Thread] = relationship()
+    author: Mapped[Reader | None] = relationship()
+
+
+class Vote(Model):
+    """One reader's vote on one comment: +1 or -1."""
+
+    __table_args__ = (UniqueConstraint("comment_id", "reader_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    reader_id: Mapped[int] = mapped_column(ForeignKey("reader.id", ondelete="CASCADE"), index=True)
+    value: Mapped[int]
+
+
+class ReportReason(enum.StrEnum):
+    SPAM = "spam"
+    ABUSE = "abuse"
+    OFF_TOPIC = "off_topic"
+    ILLEGAL = "illegal"
+    OTHER = "other"
+
+
+class Report(Model):
+    """A reader's report of a comment; one per reader per comment."""
+
+    __table_args__ = (
+        UniqueConstraint("comment_id", "reader_id"),
+        Index("ix_report_open", "resolved_at", "comment_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    reader_id: Mapped[int] = mapped_column(ForeignKey("reader.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when a moderator decided the comment or dismissed its reports.
+    resolved_at: Mapped[datetime | None]
+
+    comment: Mapped[Comment] = relationship()
+    reader: Mapped[Reader] = relationship()
+
+
+class NotificationSettings(Model):
+    """A reader's e-mail choices. No row: the defaults (authors opt in, moderators opt out)."""
+
+    reader_id: Mapped[int] = mapped_column(
+        ForeignKey("reader.id", ondelete="CASCADE"), primary_key=True
+    )
+    reply_emails: Mapped[bool] = mapped_column(default=False)
+    decision_emails: Mapped[bool] = mapped_column(default=False)
+    moderator_digest: Mapped[bool] = mapped_column(default=True)
+
+
+class CommentNotification(Model):
+    """A reader's own choice about reply e-mails for one of their comments, where it
+    differs from their account-wide setting (made when posting, or by an unsubscribe link)."""
+
+    __table_args__ = (UniqueConstraint("reader_id", "comment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reader_id: Mapped[int] = mapped_column(ForeignKey("reader.id", ondelete="CASCADE"))
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE"), index=True
+    )
+    reply_emails: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,243 @@
+"""Answer anonymous readers' thread reads from memory, before the app runs.
+
+Every anonymous reader of a thread URL gets the same bytes: the widget page, its
+first-party twin and the JSON list depend only on the URL, the language and the
+state of the thread and its site. A view that renders such a response calls
+`mark_shareable`; `SharedPageCache`, a WSGI middleware around the Flask app, keeps
+what was sent and answers the next identical request from it.
+
+Before an entry is served, one indexed query reads the thread's current stamp
+(version, creation time, its site's slug and origins). Every visible change bumps
+the version, so an entry is never served after the thread changed, whichever
+worker changed it, nor after the site's origins (its framing rules) changed.
+
+Only a GET without the service's session cookies is answered here; anything
+else, and every miss, goes through Flask as usual. Entries are per process and
+bounded by their total size; old versions simply age out.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, request
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.http import parse_cookie
+
+from commentsvc.comments.models import Site, Thread
+from commentsvc.core.extensions import db
+from commentsvc.core.i18n import best_language
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+
+STAMP_KEY = "commentsvc.shareable"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a shared response was rendered from; it is served only while this holds."""
+
+    thread_id: int
+    version: int
+    created_at: datetime
+    site_slug: str
+    origins: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    stamp: Stamp
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def mark_shareable(site: Site, thread: Thread) -> None:
+    """Declare this response the same for every anonymous reader of this URL and language."""
+    request.environ[STAMP_KEY] = Stamp(
+        thread.id, thread.version, thread.created_at, site.slug, tuple(site.origins)
+    )
+
+
+class SizedLRU:
+    """Least recently used entries go first once their bodies pass max_bytes in total."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._data: OrderedDict[Hashable, Entry] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Entry | None:
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is not None:
+                self._data.move_to_end(key)
+            return entry
+
+    def put(self, key: Hashable, entry: Entry) -> None:
+        if len(entry.body) > self.max_bytes:
+            return
+        with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._size -= len(old.body)
+            self._data[key] = entry
+            self._size += len(entry.body)
+            while self._size > self.max_bytes:
+                _key, dropped = self._data.popitem(last=False)
+                self._size -= len(dropped.body)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+_CURRENT_STAMP = (
+    select(Thread.id, Thread.version, Thread.created_at, Site.slug, Site.origins)
+    .join(Site, Site.id == Thread.site_id)
+    .where(Thread.id == bindparam("thread_id"))
+)
+
+
+class StampReader:
+    """Reads a thread's current stamp: the one query a kept page costs.
+
+    SQLAlchemy compiles the query and converts the values as usual, but the query
+    runs on the driver's cursor: Connection.execute would double the cost of a kept
+    read. `checks` counts the queries (statement-counting tests add it).
+    """
+
+    def __init__(self, app: Flask) -> None:
+        with app.app_context():
+            engine = db.engine
+        if engine.dialect.name == "postgresql":
+            # One SELECT needs no transaction: this saves the BEGIN and ROLLBACK
+            # round trips. SQLite has none to save, and switching its connections'
+            # mode back and forth costs more than it gains.
+            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.engine = engine
+        dialect = engine.dialect
+        compiled = _CURRENT_STAMP.compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.positional = dialect.positional
+        self.convert = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in _CURRENT_STAMP.selected_columns
+        ]
+        self.driver_error: type[Exception] = dialect.loaded_dbapi.Error
+        self.checks = 0
+
+    def current(self, thread_id: int) -> Stamp | None:
+        """The thread's stamp now; None if it is gone or the database did not answer."""
+        self.checks += 1
+        params: Any = (thread_id,) if self.positional else {"thread_id": thread_id}
+        try:
+            with self.engine.connect() as conn:
+                try:
+                    row = self._fetch(conn, params)
+                except self.driver_error:
+                    conn.invalidate()  # a broken connection must not go back to the pool
+                    return None
+        except SQLAlchemyError:
+            return None
+        if row is None:
+            return None
+        values: list[Any] = [f(v) if f else v for f, v in zip(self.convert, row, strict=True)]
+        return Stamp(values[0], values[1], values[2], values[3], tuple(values[4]))
+
+    def _fetch(self, conn: Connection, params: Any) -> Any:
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(self.sql, params)
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+
+
+class SharedPageCache:
+    """WSGI middleware: serve a stored shared response while its stamp is current."""
+
+    def __init__(self, app: Flask, max_bytes: int) -> None:
+        self.app = app
+        self.wrapped: WSGIApplication = app.wsgi_app
+        self.entries = SizedLRU(max_bytes)
+        self.languages = tuple(app.config["LANGUAGES"])
+        # A request carrying any of these may belong to a signed-in reader.
+        self.session_cookies = frozenset(
+            str(app.config[name])
+            for name in ("SESSION_COOKIE_NAME", "REMEMBER_COOKIE_NAME", "EMBED_COOKIE_NAME")
+            if app.config.get(name)
+        )
+        self._stamps: StampReader | None = None
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "GET" or self._has_session(environ):
+            return self.wrapped(environ, start_response)
+        key = self._key(environ)
+        entry = self.entries.get(key)
+        # An entry whose stamp is not confirmed (changed, gone, or the database did not
+        # answer) is left to the app, which renders and keeps the page again.
+        if entry is not None and self.stamps.current(entry.stamp.thread_id) == entry.stamp:
+            start_response(entry.status, entry.headers)
+            return [entry.body]
+        return self._render_and_keep(key, environ, start_response)
+
+    def _has_session(self, environ: WSGIEnvironment) -> bool:
+        header = environ.get("HTTP_COOKIE")
+        if not header:
+            return False
+        return not self.session_cookies.isdisjoint(parse_cookie(header).keys())
+
+    def _key(self, environ: WSGIEnvironment) -> Hashable:
+        return (
+            environ.get("wsgi.url_scheme"),
+            environ.get("HTTP_HOST"),
+            environ.get("SCRIPT_NAME", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            best_language(environ.get("HTTP_ACCEPT_LANGUAGE"), self.languages),
+        )
+
+    @property
+    def stamps(self) -> StampReader:
+        if self._stamps is None:  # the first request, after the worker has started
+            self._stamps = StampReader(self.app)
+        return self._stamps
+
+    def _render_and_keep(
+        self, key: Hashable, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        sent: dict[str, Any] = {}
+
+        def remember(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            sent["status"], sent["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        app_iter = self.wrapped(environ, remember)
+        stamp = environ.get(STAMP_KEY)
+        headers: list[tuple[str, str]] = sent.get("headers", [])
+        if (
+            not isinstance(stamp, Stamp)
+            or sent.get("status") != "200 OK"
+            or any(name.lower() == "set-cookie" for name, _value in headers)
+        ):
+            return app_iter
+        try:
+            body = b"".join(app_iter)
+        finally:
+            close = getattr(app_iter, "close", None)
+            if close is not None:
+                close()
+        self.entries.put(key, Entry(stamp, sent["status"], list(headers), body))
+        return [body]

@@ -1,0 +1,209 @@
+"""Posting, editing and deleting comments, and what a reader's departure leaves behind."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from commentsvc.accounts.models import Reader
+from commentsvc.comments import notify
+from commentsvc.comments.models import Comment, CommentStatus, Site, Thread
+from commentsvc.comments.threads import get_comment
+from commentsvc.core.errors import Invalid
+from commentsvc.core.extensions import db, utcnow
+from commentsvc.core.sanitize import render_comment
+from commentsvc.moderation import rules
+
+BODY_MAX = 10_000
+
+
+class CommentRefused(Exception):
+    """The action is not allowed; status is the HTTP status that fits, message is for the reader."""
+
+    status = 403
+
+    def __init__(self, message: object = "") -> None:
+        super().__init__(str(message))
+
+
+class NotFound(CommentRefused):
+    status = 404
+
+
+class NotAllowed(CommentRefused):
+    status = 403
+
+
+class Conflict(CommentRefused):
+    status = 409
+
+
+class Rejected(CommentRefused):
+    """Refused by the site's rules (banned words); the reader may rephrase."""
+
+    status = 422
+
+
+# --- threads ---------------------------------------------------------------------------
+
+
+def _check_body(body: str) -> tuple[str, str]:
+    text = body.replace("\r\n", "\n").strip()
+    if not text:
+        raise Invalid(_l("Write something before you post."), "body")
+    if len(text) > BODY_MAX:
+        raise Invalid(
+            _l(
+                "A comment can be at most %(n)d characters long (yours has %(len)d).",
+                n=BODY_MAX,
+                len=len(text),
+            ),
+            "body",
+        )
+    if "\x00" in text:
+        raise Invalid(_l("The comment contains characters that cannot be used."), "body")
+    return text, render_comment(text)
+
+
+def _bump(thread_id: int, approved_delta: int = 0) -> None:
+    db.session.execute(
+        update(Thread)
+        .where(Thread.id == thread_id)
+        .values(version=Thread.version + 1, comment_count=Thread.comment_count + approved_delta)
+    )
+
+
+def post_comment(
+    reader: Reader,
+    thread: Thread,
+    site: Site,
+    body: str,
+    parent_id: int | None = None,
+    signals: Sequence[rules.Hold] = (),
+) -> Comment:
+    """Post a comment or reply; held as pending when the site's rules say so (see
+    moderation.rules), with the reasons stored for the moderators. signals are hold
+    reasons found by the view (e.g. the form's honeypot).
+
+    :raises NotAllowed: unverified, banned or suspended reader; locked or closed thread.
+    :raises Rejected: banned words.
+    :raises NotFound: the parent is not a visible comment of this thread.
+    :raises Invalid: empty or over-long body.
+    """
+    if not reader.is_verified:
+        raise NotAllowed(_l("Verify your e-mail address before you comment."))
+    if thread.locked:
+        raise NotAllowed(_l("This thread is locked: no new comments."))
+    refusal = rules.posting_refusal(reader, site, thread)
+    if refusal:
+        raise NotAllowed(refusal)
+    source, html = _check_body(body)
+    parent = None
+    if parent_id is not None:
+        parent = get_comment(parent_id)
+        if (
+            parent is None
+            or parent.thread_id != thread.id
+            or parent.status != CommentStatus.APPROVED
+        ):
+            raise NotFound(_l("The comment you replied to is not available."))
+    verdict = rules.assess(reader, site, source, html, list(signals))
+    if verdict.refusal:
+        raise Rejected(verdict.refusal)
+    held = bool(verdict.holds)
+    comment = Comment(
+        thread_id=thread.id,
+        parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        author_id=reader.id,
+        body_source=source,
+        body_html=html,
+        status=CommentStatus.PENDING if held else CommentStatus.APPROVED,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    if held:
+        rules.store_holds(comment.id, verdict.holds)
+    else:
+        notify.comment_published(comment)
+    _bump(thread.id, 0 if held else 1)
+    db.session.commit()
+    return comment
+
+
+def _own_comment(reader: Reader, comment_id: int) -> tuple[Comment, Thread]:
+    comment = get_comment(comment_id)
+    if comment is None or comment.status in (CommentStatus.REJECTED, CommentStatus.SPAM):
+        raise NotFound(_l("There is no such comment."))
+    if comment.author_id != reader.id:
+        raise NotAllowed(_l("You can only change your own comments."))
+    if comment.status == CommentStatus.DELETED:
+        raise NotFound(_l("This comment was deleted."))
+    return comment, comment.thread
+
+
+def edit_comment(reader: Reader, comment_id: int, body: str) -> Comment:
+    """Change the text of one's own comment within the site's edit window.
+
+    :raises NotFound: no such comment. :raises NotAllowed: someone else's, or too late.
+    :raises Invalid: empty or over-long body.
+    """
+    comment, thread = _own_comment(reader, comment_id)
+    window = timedelta(seconds=thread.site.edit_window_seconds)
+    if utcnow() - comment.created_at > window:
+        raise NotAllowed(_l("The time to edit this comment is over."))
+    if thread.locked:
+        raise NotAllowed(_l("This thread is locked: no new comments."))
+    refusal = rules.posting_refusal(reader, thread.site, thread)
+    if refusal:
+        raise NotAllowed(refusal)
+    comment.body_source, comment.body_html = _check_body(body)
+    # An edit meets the same rules as a new comment: it may go back to the queue.
+    verdict = rules.assess(reader, thread.site, comment.body_source, comment.body_html, [])
+    if verdict.refusal:
+        db.session.rollback()
+        raise Rejected(verdict.refusal)
+    requeued = bool(verdict.holds) and comment.status == CommentStatus.APPROVED
+    if verdict.holds and comment.status in (CommentStatus.APPROVED, CommentStatus.PENDING):
+        comment.status = CommentStatus.PENDING
+        rules.store_holds(comment.id, verdict.holds)
+    comment.edited_at = utcnow()
+    _bump(thread.id, -1 if requeued else 0)
+    db.session.commit()
+    return comment
+
+
+def delete_comment(reader: Reader, comment_id: int) -> None:
+    """Delete one's own comment, leaving a placeholder so its replies keep their place.
+
+    :raises NotFound: no such comment. :raises NotAllowed: someone else's.
+    """
+    comment, _thread = _own_comment(reader, comment_id)
+    _tombstone(comment)
+    db.session.commit()
+
+
+def _tombstone(comment: Comment) -> None:
+    was_approved = comment.status == CommentStatus.APPROVED
+    comment.status = CommentStatus.DELETED
+    comment.body_source = ""
+    comment.body_html = ""
+    _bump(comment.thread_id, -1 if was_approved else 0)
+
+
+def anonymise_author(reader_id: int) -> None:
+    """Turn every comment of a reader into an anonymous placeholder (account deletion).
+
+    Runs inside the caller's transaction.
+    """
+    for comment in db.session.scalars(
+        select(Comment).where(
+            Comment.author_id == reader_id, Comment.status != CommentStatus.DELETED
+        )
+    ):
+        _tombstone(comment)
+    db.session.execute(update(Comment).where(Comment.author_id == reader_id).values(author_id=None))

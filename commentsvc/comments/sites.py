@@ -1,0 +1,155 @@
+"""Registering sites and checking origins and article URLs against them."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from flask import abort
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from commentsvc.comments.models import ModerationPolicy, Site
+from commentsvc.core.errors import Invalid
+from commentsvc.core.extensions import db
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class SiteExists(Exception):
+    """Another site already has this slug."""
+
+
+def normalise_origin(raw: str) -> str:
+    """The exact origin "scheme://host[:port]" of raw, which must be nothing more.
+
+    :raises Invalid: not an http(s) origin, or it carries a path, query or credentials.
+    """
+    text = raw.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise Invalid(_l("%(origin)s is not a valid origin.", origin=raw), "origin") from exc
+    if (
+        parts.scheme not in DEFAULT_PORTS
+        or not parts.hostname
+        or parts.username
+        or parts.password
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise Invalid(
+            _l("%(origin)s is not an origin like https://news.example.", origin=raw), "origin"
+        )
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None or port == DEFAULT_PORTS[parts.scheme]:
+        return f"{parts.scheme}://{host}"
+    return f"{parts.scheme}://{host}:{port}"
+
+
+def origin_of(url: str) -> str | None:
+    """The origin of an absolute http(s) URL, or None."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    if port is None or port == DEFAULT_PORTS[parts.scheme]:
+        return f"{parts.scheme}://{host}"
+    return f"{parts.scheme}://{host}:{port}"
+
+
+def url_is_on_site(site: Site, url: str) -> bool:
+    return origin_of(url) in site.origins
+
+
+def _check(slug: str, name: str, origins: list[str]) -> tuple[str, str, list[str]]:
+    slug = slug.strip().lower()
+    if not SLUG_RE.match(slug):
+        raise Invalid(_l("A slug is 1 to 60 lower-case letters, digits and hyphens."), "slug")
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= 200:
+        raise Invalid(_l("A site name is 1 to 200 characters long."), "name")
+    cleaned: list[str] = []
+    for raw in origins:
+        origin = normalise_origin(raw)
+        if origin not in cleaned:
+            cleaned.append(origin)
+    if not cleaned:
+        raise Invalid(_l("A site needs at least one origin."), "origins")
+    if len(cleaned) > 20:
+        raise Invalid(_l("A site can have at most 20 origins."), "origins")
+    return slug, name, cleaned
+
+
+def create_site(
+    slug: str,
+    name: str,
+    origins: list[str],
+    moderation_policy: str = ModerationPolicy.HOLD_NONE,
+    edit_window_seconds: int = 15 * 60,
+) -> Site:
+    """:raises Invalid: a bad slug, name or origin. :raises SiteExists: slug taken."""
+    slug, name, cleaned = _check(slug, name, origins)
+    site = Site(
+        slug=slug,
+        name=name,
+        origins=cleaned,
+        moderation_policy=ModerationPolicy(moderation_policy),
+        edit_window_seconds=edit_window_seconds,
+    )
+    db.session.add(site)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise SiteExists from exc
+    return site
+
+
+def update_site(
+    site: Site,
+    name: str,
+    origins: list[str],
+    moderation_policy: str,
+    edit_window_seconds: int,
+) -> None:
+    """:raises Invalid: a bad name, origin, policy or edit window."""
+    _, name, cleaned = _check(site.slug, name, origins)
+    if not 0 <= edit_window_seconds <= 7 * 24 * 3600:
+        raise Invalid(_l("The edit window is 0 to 10080 minutes."), "edit_window")
+    try:
+        policy = ModerationPolicy(moderation_policy)
+    except ValueError as exc:
+        raise Invalid(_l("Unknown moderation policy."), "moderation_policy") from exc
+    site.name = name
+    site.origins = cleaned
+    site.moderation_policy = policy
+    site.edit_window_seconds = edit_window_seconds
+    db.session.commit()
+
+
+def get_site(slug: str) -> Site | None:
+    return db.session.scalar(select(Site).where(Site.slug == slug))
+
+
+def get_site_or_404(slug: str) -> Site:
+    """The site, for a view: an unknown slug ends the request with a 404."""
+    site = get_site(slug)
+    if site is None:
+        abort(404, _("There is no such site."))
+    return site
+
+
+def list_sites() -> list[Site]:
+    return list(db.session.scalars(select(Site).order_by(Site.slug)))

@@ -1,0 +1,382 @@
+"""Thread pages: the widget inside a site's iframe (/embed) and its first-party twin (/threads).
+
+Both serve the same server-rendered page and forms; they differ in which session
+cookie they read (see cookies.py) and in who may frame them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from commentsvc.accounts import sessions, widget_sign_in
+from commentsvc.accounts.models import Reader
+from commentsvc.comments import notify, posting, reading, reports, sites, threads, votes
+from commentsvc.comments.forms import CommentForm, VoteForm
+from commentsvc.comments.limits import limit_posting
+from commentsvc.comments.models import Site, Thread
+from commentsvc.comments.page_cache import mark_shareable
+from commentsvc.comments.sites import origin_of
+from commentsvc.consent import policies
+from commentsvc.core.errors import Invalid, LinkInvalid
+from commentsvc.core.extensions import csrf, limiter
+from commentsvc.core.links import safe_next_url
+from commentsvc.core.security import content_security_policy
+from commentsvc.moderation import rules
+
+Page = str | tuple[str, int] | Response
+
+
+def viewer(site: Site) -> Reader | None:
+    """The signed-in reader, if their session is valid on this page.
+
+    An embed session belongs to one site: it is worthless under another site's widget.
+    """
+    if not current_user.is_authenticated:
+        return None
+    reader: Reader = current_user._get_current_object()
+    # accounts.views.auth.load_reader keeps widget sessions to /embed; here a session must belong to
+    # this site's widget (which also refuses a first-party session replayed here).
+    if g.get("framed") and reader.session_site_id != site.id:
+        return None
+    return reader
+
+
+def _thread_args() -> dict[str, str]:
+    """The query parameters that identify the embedding page, kept across redirects."""
+    keep = {}
+    for name in ("title", "url", "origin", "sort"):
+        value = request.args.get(name)
+        if value:
+            keep[name] = value[:2000]
+    return keep
+
+
+def _frame_origin(site: Site) -> str | None:
+    """The embedding page's origin, for postMessage; it must be one of the site's origins."""
+    origin = request.args.get("origin")
+    if origin is None:
+        return None
+    if origin not in site.origins:
+        abort(403, _("This site is not registered to show these comments."))
+    return origin
+
+
+def _sort() -> reading.Sort:
+    try:
+        return reading.Sort(request.args.get("sort", "oldest"))
+    except ValueError:
+        return reading.Sort.OLDEST
+
+
+def thread(site_slug: str, key: str) -> Page:
+    found = threads.find_thread(site_slug, key)
+    if found is None:
+        abort(404)
+    site, thread_row = found
+    g.site = site
+    frame_origin = _frame_origin(site) if g.framed else None
+    if thread_row is None:
+        url = request.args.get("url", "")
+        try:
+            thread_row = threads.create_thread(site, key, request.args.get("title", ""), url)
+        except Invalid as exc:
+            return _error_page(str(exc), 400)
+    return _render_thread(site, thread_row, frame_origin)
+
+
+def _render_thread(
+    site: Site,
+    thread_row: Thread,
+    frame_origin: str | None,
+    status: int = 200,
+    failed: dict[str, Any] | None = None,
+) -> Page:
+    reader = viewer(site)
+    context: dict[str, Any] = {
+        "site": site,
+        "thread": thread_row,
+        "reader": reader,
+        "frame_origin": frame_origin,
+        "here": _thread_path(site, thread_row),
+        "args": _thread_args(),
+        "failed": failed or {},
+        "framed": g.framed,
+        "first_party_url": thread_url(site, thread_row.key),
+        "sort": _sort(),
+        # New terms or privacy policy to accept: the page shows them instead of the form.
+        "pending_policies": policies.pending_acceptances(reader, site) if reader else [],
+        # A ban, suspension or closed thread: the page says why instead of showing the form.
+        "cannot_post": rules.posting_refusal(reader, site, thread_row) if reader else None,
+    }
+    # Comments this reader reported show "reported" instead of the Report form.
+    g.my_reports = reports.reported_ids(reader.id, thread_row.id) if reader else set()
+    g.form_started = rules.form_token()
+    g.reply_emails_default = notify.settings_for(reader.id).reply_emails if reader else False
+    try:
+        page = reading.read_thread(
+            thread_row,
+            site,
+            reader.id if reader else None,
+            context["sort"],
+            request.args.get("after"),
+        )
+    except Invalid as exc:
+        return _error_page(str(exc), 400)
+    # The output of our own autoescaping template, not reader input.
+    comments_html = Markup(render_template("embed/_comments.html", page=page, **context))  # noqa: S704
+    if request.args.get("partial"):
+        html = str(comments_html)
+    else:
+        html = render_template("embed/thread.html", comments_html=comments_html, **context)
+    if reader is None and not failed:
+        # Every anonymous reader of this URL sees this page (see comments/page_cache.py).
+        mark_shareable(site, thread_row)
+    return html, status
+
+
+def _thread_path(site: Site, thread_row: Thread) -> str:
+    """This thread page's path with the embedding page's parameters (no paging)."""
+    values: dict[str, Any] = {"site_slug": site.slug, "key": thread_row.key, **_thread_args()}
+    return url_for(f"{request.blueprint}.thread", **values)
+
+
+def _error_page(message: str, status: int) -> tuple[str, int]:
+    return render_template("embed/error.html", message=message, status=status), status
+
+
+def _back(site_slug: str, key: str, anchor: str = "") -> Response:
+    """Redirect to the page the form was on (a validated relative path)."""
+    prefix = "/embed/" if g.framed else "/threads/"
+    target = safe_next_url(request.form.get("next"))
+    if not target or not target.startswith(prefix + site_slug + "/"):
+        target = url_for(f"{request.blueprint}.thread", site_slug=site_slug, key=key)
+    return redirect(target + anchor, 303)
+
+
+def _load(site_slug: str, key: str) -> tuple[Site, Thread, Reader]:
+    found = threads.find_existing_thread(site_slug, key)
+    if found is None:
+        abort(404)
+    site, thread_row = found
+    g.site = site
+    reader = viewer(site)
+    if reader is None:
+        abort(401)
+    return site, thread_row, reader
+
+
+def _check_in_thread(thread_row: Thread, comment_id: int) -> None:
+    """A comment is changed only through its own thread's page, so a widget session
+    bound to one site cannot act on another site's comments."""
+    comment = threads.get_comment(comment_id)
+    if comment is None or comment.thread_id != thread_row.id:
+        abort(404)
+
+
+@limit_posting
+def post(site_slug: str, key: str) -> Page:
+    site, thread_row, reader = _load(site_slug, key)
+    form = CommentForm()
+    if policies.pending_acceptances(reader, site):
+        message = _("Please accept the new terms of use or privacy policy before you comment.")
+        return _refused(site, thread_row, form, message, 403)
+    if form.validate():
+        try:
+            comment = posting.post_comment(
+                reader,
+                thread_row,
+                site,
+                form.body.data,
+                form.parent_id.data,
+                rules.form_signals(form.website.data, form.started.data),
+            )
+        except posting.CommentRefused as exc:
+            return _refused(site, thread_row, form, str(exc), exc.status)
+        except Invalid as exc:
+            return _refused(site, thread_row, form, str(exc), 422)
+        # The form's "e-mail me about replies" box, where the form had one.
+        if request.form.get("notify_choice"):
+            notify.set_comment_replies(
+                reader, comment.id, request.form.get("notify_replies") == "y"
+            )
+        return _back(site_slug, key, f"#c{comment.id}")
+    return _refused(site, thread_row, form, " ".join(_form_errors(form)), 422)
+
+
+def _form_errors(form: Any) -> list[str]:
+    return [str(e) for errors in form.errors.values() for e in errors]
+
+
+def _refused(site: Site, thread_row: Thread, form: CommentForm, message: str, status: int) -> Page:
+    """Show the thread again with the reader's text kept and the reason next to the form."""
+    failed = {
+        "parent_id": form.parent_id.data,
+        "comment_id": request.view_args.get("comment_id") if request.view_args else None,
+        "body": form.body.data or "",
+        "error": message,
+    }
+    frame_origin = _frame_origin(site) if g.framed else None
+    return _render_thread(site, thread_row, frame_origin, status, failed)
+
+
+def edit(site_slug: str, key: str, comment_id: int) -> Page:
+    site, thread_row, reader = _load(site_slug, key)
+    _check_in_thread(thread_row, comment_id)
+    form = CommentForm()
+    if form.validate():
+        try:
+            posting.edit_comment(reader, comment_id, form.body.data)
+        except posting.CommentRefused as exc:
+            return _refused(site, thread_row, form, str(exc), exc.status)
+        except Invalid as exc:
+            return _refused(site, thread_row, form, str(exc), 422)
+        return _back(site_slug, key, f"#c{comment_id}")
+    return _refused(site, thread_row, form, " ".join(_form_errors(form)), 422)
+
+
+def delete(site_slug: str, key: str, comment_id: int) -> Page:
+    _site, thread_row, reader = _load(site_slug, key)
+    _check_in_thread(thread_row, comment_id)
+    try:
+        posting.delete_comment(reader, comment_id)
+    except posting.CommentRefused as exc:
+        return _error_page(str(exc), exc.status)
+    return _back(site_slug, key)
+
+
+def vote(site_slug: str, key: str, comment_id: int) -> Page:
+    _site, thread_row, reader = _load(site_slug, key)
+    _check_in_thread(thread_row, comment_id)
+    form = VoteForm()
+    if not form.validate():
+        return _error_page(" ".join(_form_errors(form)), 422)
+    try:
+        votes.vote(reader, comment_id, form.value.data)
+    except posting.CommentRefused as exc:
+        return _error_page(str(exc), exc.status)
+    except Invalid as exc:
+        return _error_page(str(exc), 422)
+    return _back(site_slug, key, f"#c{comment_id}")
+
+
+def accept_policies(site_slug: str, key: str) -> Page:
+    """Accept new policy versions from the thread page, then go back to it."""
+    site, _thread_row, reader = _load(site_slug, key)
+    try:
+        policies.accept(reader, request.form.get("shown", "").split(","), site)
+    except policies.PolicyChanged:
+        return _error_page(_("A newer version was published meanwhile. Please look again."), 409)
+    return _back(site_slug, key)
+
+
+def sign_out(site_slug: str) -> Response:
+    if current_user.is_authenticated:
+        sessions.end_session(current_user.session_token)
+        logout_user()
+    session.clear()
+    target = safe_next_url(request.form.get("next"))
+    prefix = "/embed/" if g.framed else "/threads/"
+    if not target or not target.startswith(prefix + site_slug + "/"):
+        target = url_for("main.index")
+    return redirect(target, 303)
+
+
+def add_routes(bp: Blueprint, framed: bool) -> None:
+    """Register the thread pages and actions on bp; framed marks the widget's copy."""
+
+    @bp.before_request
+    def _mark() -> None:
+        g.framed = framed
+
+    bp.add_url_rule("/<site_slug>/t/<path:key>", "thread", thread, methods=["GET"])
+    bp.add_url_rule("/<site_slug>/t/<path:key>", "post", post, methods=["POST"])
+    bp.add_url_rule(
+        "/<site_slug>/c/<int:comment_id>/edit/<path:key>", "edit", edit, methods=["POST"]
+    )
+    bp.add_url_rule(
+        "/<site_slug>/c/<int:comment_id>/delete/<path:key>", "delete", delete, methods=["POST"]
+    )
+    bp.add_url_rule(
+        "/<site_slug>/c/<int:comment_id>/vote/<path:key>", "vote", vote, methods=["POST"]
+    )
+    bp.add_url_rule("/<site_slug>/sign-out", "sign_out", sign_out, methods=["POST"])
+    bp.add_url_rule(
+        "/<site_slug>/accept-policies/<path:key>",
+        "accept_policies",
+        accept_policies,
+        methods=["POST"],
+    )
+
+
+# --- the widget's own routes --------------------------------------------------------------
+
+embed_bp = Blueprint("embed", __name__, url_prefix="/embed")
+threads_bp = Blueprint("threads", __name__, url_prefix="/threads")
+add_routes(embed_bp, framed=True)
+add_routes(threads_bp, framed=False)
+
+
+@embed_bp.before_request
+def _check_origin() -> None:
+    """State changes in the widget must come from the widget itself.
+
+    Its cookie is SameSite=None, so besides the CSRF token the browser's own
+    Origin / Sec-Fetch-Site headers must show a same-origin request.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    from flask import current_app
+
+    own = origin_of(current_app.config["PUBLIC_URL"])
+    origin = request.headers.get("Origin")
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if origin is None and fetch_site is None:
+        abort(403, _("This request did not come from the comments widget."))
+    if origin is not None and origin != own:
+        abort(403, _("This request did not come from the comments widget."))
+    if fetch_site is not None and fetch_site != "same-origin":
+        abort(403, _("This request did not come from the comments widget."))
+
+
+@embed_bp.after_request
+def _frame_headers(response: Response) -> Response:
+    """Only the site's registered origins may frame its widget; nobody else may."""
+    site: Site | None = g.get("site")
+    ancestors = " ".join(site.origins) if site is not None and site.origins else "'none'"
+    response.headers["Content-Security-Policy"] = content_security_policy(ancestors)
+    return response
+
+
+@embed_bp.post("/<site_slug>/session")
+# Exempt from the session CSRF token (an anonymous reader has no session yet):
+# the single-use code is the proof, and _check_origin refuses other origins, so
+# another site cannot sign a reader into someone else's account.
+@csrf.exempt
+@limiter.limit("30 per minute")
+def exchange_code(site_slug: str) -> tuple[dict[str, Any], int]:
+    site = sites.get_site_or_404(site_slug)
+    g.site = site
+    code = request.form.get("code", "")
+    try:
+        reader = widget_sign_in.redeem_embed_code(code, site.id)
+    except LinkInvalid:
+        return {"error": _("That sign-in code is not valid. Please sign in again.")}, 400
+    session.clear()
+    sessions.start_session(
+        reader, remember=False, user_agent=request.user_agent.string, site_id=site.id
+    )
+    login_user(reader, remember=False)
+    return {"signed_in": True, "display_name": reader.display_name}, 200
+
+
+def thread_url(site: Site, key: str, **args: str) -> str:
+    """Path of the first-party page for a thread (the fallback when the popup is blocked)."""
+    path = url_for("threads.thread", site_slug=site.slug, key=key)
+    return path + ("?" + urlencode(args) if args else "")

@@ -1,0 +1,114 @@
+"""Configuration defaults, environment overrides and the start-up safety check."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask
+
+DEV_SECRET_KEY = "dev"  # noqa: S105 -- check() refuses it outside debug and testing
+
+
+class Defaults:
+    """Safe defaults: a development instance runs with no environment at all."""
+
+    SECRET_KEY = DEV_SECRET_KEY
+    # A relative SQLite URL lands in the instance folder (Flask-SQLAlchemy 3).
+    DATABASE_URL = "sqlite:///commentsvc.sqlite3"
+    # Links in e-mails are built from this, never from the request's Host header.
+    PUBLIC_URL = "http://localhost:5000"
+    REDIS_URL: str | None = None
+
+    MAIL_HOST = "127.0.0.1"
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_STARTTLS = False
+    MAIL_TIMEOUT = 10
+    MAIL_FROM = "commentsvc <noreply@localhost>"
+    MAIL_MAX_ATTEMPTS = 12
+    # Print every queued e-mail to the log (on by default in debug mode).
+    MAIL_ECHO: bool | None = None
+
+    MAX_CONTENT_LENGTH = 256 * 1024
+    MAX_FORM_MEMORY_SIZE = 256 * 1024
+    RESET_TOKEN_MAX_AGE = 3600
+    VERIFY_TOKEN_MAX_AGE = 7 * 24 * 3600
+    SESSION_LIFETIME = timedelta(hours=12)
+    REMEMBER_LIFETIME = timedelta(days=30)
+
+    # argon2id cost; tests lower it to keep the suite fast.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 64 * 1024
+    ARGON2_PARALLELISM = 2
+
+    RATELIMIT_SIGN_IN_IP = "20 per minute; 200 per hour"
+    RATELIMIT_SIGN_IN_ACCOUNT = "5 per minute; 30 per hour"
+    RATELIMIT_RESET = "5 per 15 minutes; 20 per day"
+    RATELIMIT_SIGN_UP = "10 per hour"
+    # Posting comments (the widget, its first-party twin and the API share each limit).
+    RATELIMIT_POST_READER = "60 per minute; 1000 per day"
+    RATELIMIT_POST_IP = "200 per minute; 5000 per day"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+
+    # Moderation: how long a decision can be undone, how often a moderator is e-mailed
+    # about held comments, and the no-JavaScript form's minimum fill time.
+    MODERATION_UNDO_SECONDS = 10 * 60
+    MODERATION_DIGEST_INTERVAL = 15 * 60
+    COMMENT_MIN_FILL_SECONDS = 3
+    # How long the unsubscribe link in a notification e-mail works.
+    UNSUBSCRIBE_TOKEN_MAX_AGE = 365 * 24 * 3600
+
+    # Thread pages every anonymous reader shares are kept in memory, per worker
+    # process, up to this many bytes (see comments/page_cache.py); 0 turns the cache off.
+    SHARED_PAGE_CACHE_BYTES = 64 * 1024 * 1024
+
+    LANGUAGES = ("en", "az", "ru")
+    BABEL_DEFAULT_LOCALE = "en"
+
+    SESSION_COOKIE_NAME = "commentsvc_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_NAME = "commentsvc_remember"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # The widget's own cookie (SameSite=None; Secure; Partitioned; Path=/embed).
+    EMBED_COOKIE_NAME = "commentsvc_embed"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+
+def finalise(app: Flask) -> None:
+    """Derive settings that follow from others, then refuse unsafe combinations.
+
+    :raises RuntimeError: the development secret key outside debug or testing.
+    """
+    config: dict[str, Any] = app.config
+    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    config["PUBLIC_URL"] = config["PUBLIC_URL"].rstrip("/")
+    https = urlsplit(config["PUBLIC_URL"]).scheme == "https"
+    config["HTTPS"] = https
+    config["SESSION_COOKIE_SECURE"] = https
+    config["REMEMBER_COOKIE_SECURE"] = https
+    config["REMEMBER_COOKIE_DURATION"] = config["REMEMBER_LIFETIME"]
+    config["PERMANENT_SESSION_LIFETIME"] = config["REMEMBER_LIFETIME"]
+    if config["MAIL_ECHO"] is None:
+        config["MAIL_ECHO"] = app.debug
+    production = not (app.debug or app.testing)
+    if production and https:
+        # __Host- cookies are Secure, host-only and path=/: no sibling domain can set them.
+        for key in ("SESSION_COOKIE_NAME", "REMEMBER_COOKIE_NAME"):
+            if not config[key].startswith("__Host-"):
+                config[key] = "__Host-" + config[key]
+        # __Host- needs Path=/; the widget's cookie is scoped to /embed, so __Secure-.
+        if not config["EMBED_COOKIE_NAME"].startswith("__Secure-"):
+            config["EMBED_COOKIE_NAME"] = "__Secure-" + config["EMBED_COOKIE_NAME"]
+    if production and config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise RuntimeError(
+            "Refusing to start with the development SECRET_KEY. "
+            "Set COMMENTSVC_SECRET_KEY to a long random value."
+        )
+    if config["REDIS_URL"]:
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]

@@ -1,0 +1,130 @@
+"""The one place for security headers, the CSP nonce and error pages."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import unquote_to_bytes
+
+from flask import Flask, current_app, g, render_template, request, session
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+
+def csp_nonce() -> str:
+    """The nonce for this response's inline <script> and <style> (made on first use)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return str(g.csp_nonce)
+
+
+def content_security_policy(frame_ancestors: str = "'none'") -> str:
+    """The response's policy; built after the page, so it names a nonce only if the page
+    used one. A page without inline code allows only the service's own files, and can be
+    sent again as it is (comments/page_cache.py)."""
+    own = f"'self' 'nonce-{g.csp_nonce}'" if "csp_nonce" in g else "'self'"
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {own}",
+            f"style-src {own}",
+            "img-src 'self' data:",
+            "form-action 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            f"frame-ancestors {frame_ancestors}",
+        ]
+    )
+
+
+def set_security_headers(response: Response) -> Response:
+    headers = response.headers
+    # A blueprint that may be framed (the embed) sets its own frame-ancestors first.
+    if "Content-Security-Policy" not in headers:
+        headers["Content-Security-Policy"] = content_security_policy()
+        headers.setdefault("X-Frame-Options", "DENY")
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "same-origin"
+    if current_app.config["HTTPS"]:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if request.endpoint == "static":
+        # Nothing in a static file depends on the session, but Flask-Login reads it
+        # after every request, and Flask then adds Vary: Cookie. This hook runs after
+        # Flask-Login's (see init_app), so shared caches may keep one copy for everyone.
+        session.accessed = False
+    elif not response.cache_control.public:
+        # Every page shows who is signed in: never store it in a shared cache. (Asking
+        # session.accessed cannot tell: since Flask 3.1.3 reading it marks it accessed.)
+        # A view that marks its response public (the comment counts) shows no one's data.
+        headers["Cache-Control"] = "no-store"
+        headers.add_header("Vary", "Cookie")
+    return response
+
+
+def refuse_undecodable_form() -> None:
+    """Refuse a urlencoded body that is not UTF-8, before anything reads the form.
+
+    Werkzeug keeps an undecodable %-escape as literal text ("%C3(") and drops the
+    whole form on raw invalid bytes, so mangled values could otherwise be stored.
+
+    :raises UnicodeDecodeError: answered by _unicode_error with a 400 page.
+    """
+    if request.mimetype == "application/x-www-form-urlencoded":
+        # The body is cached, and the form is later parsed from the cache.
+        unquote_to_bytes(request.get_data()).decode("utf-8")
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+    )
+
+
+MESSAGES = {
+    400: lambda: _("The request could not be understood. Check what you sent and try again."),
+    403: lambda: _("You are not allowed to do that."),
+    404: lambda: _("There is nothing at this address."),
+    405: lambda: _("That action is not available here."),
+    413: lambda: _("What you sent is too large."),
+    429: lambda: _("Too many attempts. Please wait a little and try again."),
+    500: lambda: _("Something went wrong on our side. Please try again later."),
+}
+
+
+def render_error(status: int, message: str | None = None) -> tuple[str | dict[str, str], int]:
+    text = message or MESSAGES.get(status, MESSAGES[400])()
+    if _wants_json():
+        return {"error": text}, status
+    return render_template("errors/error.html", status=status, message=text), status
+
+
+def _http_error(exc: HTTPException) -> tuple[str | dict[str, str], int]:
+    # Flask-Limiter adds Retry-After to 429 responses after this runs.
+    # A message given to abort() is shown; Werkzeug's generic ones are replaced.
+    custom = exc.description if exc.description != type(exc).description else None
+    if exc.code == 429:
+        custom = None  # Flask-Limiter's description names the limit, not a reason
+    return render_error(exc.code or 500, custom)
+
+
+def _csrf_error(exc: CSRFError) -> tuple[str | dict[str, str], int]:
+    return render_error(
+        400, _("Your form expired or was sent from another site. Reload the page and try again.")
+    )
+
+
+def _unicode_error(exc: UnicodeDecodeError) -> tuple[str | dict[str, str], int]:
+    return render_error(400, _("The request contained text that is not valid UTF-8."))
+
+
+def init_app(app: Flask) -> None:
+    """Call before the other extensions: their request hooks (CSRF reads the form) run
+    after refuse_undecodable_form, and their response hooks before set_security_headers.
+    """
+    app.before_request(refuse_undecodable_form)
+    app.after_request(set_security_headers)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(UnicodeDecodeError, _unicode_error)

@@ -1,0 +1,102 @@
+"""A site's moderation settings: word lists (its moderators) and hold rules (admins)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from commentsvc.comments.models import Site
+from commentsvc.core.errors import Invalid
+from commentsvc.moderation import moderators
+from commentsvc.moderation.forms import HoldRulesForm, WordListsForm
+from commentsvc.moderation.moderators import HoldRules
+from commentsvc.moderation.views import bp
+from commentsvc.moderation.views.common import Page, me, my_site
+
+
+@bp.get("/settings")
+def settings_index() -> Page:
+    return render_template("moderation/settings_index.html", sites=moderators.sites_for(me()))
+
+
+def _page(
+    site: Site,
+    status: int = 200,
+    words: WordListsForm | None = None,
+    holds: HoldRulesForm | None = None,
+) -> tuple[str, int]:
+    words = words or WordListsForm(
+        data={
+            "suspicious_words": "\n".join(site.suspicious_words),
+            "banned_words": "\n".join(site.banned_words),
+        }
+    )
+    holds = holds or HoldRulesForm(
+        data={
+            "policy": site.moderation_policy,
+            "hold_first_n": site.hold_first_n,
+            "max_links": site.max_links,
+            "report_threshold": site.report_threshold,
+            "trust_after": site.trust_after,
+            "close_after_days": site.close_after_days,
+        }
+    )
+    return (
+        render_template(
+            "moderation/settings.html",
+            site=site,
+            words_form=words,
+            holds_form=holds,
+            is_admin=me().is_admin,
+            moderators=moderators.list_moderators(site),
+        ),
+        status,
+    )
+
+
+@bp.get("/sites/<slug>/settings")
+def settings(slug: str) -> Page:
+    return _page(my_site(slug))
+
+
+@bp.post("/sites/<slug>/word-lists")
+def word_lists(slug: str) -> Page:
+    site = my_site(slug)
+    form = WordListsForm()
+    if form.validate():
+        try:
+            moderators.update_word_lists(
+                me(), site, form.suspicious_words.data or "", form.banned_words.data or ""
+            )
+        except Invalid as exc:
+            form[exc.field].errors = [*form[exc.field].errors, str(exc)]
+        else:
+            flash(_("Word lists saved."))
+            return redirect(url_for("moderation.settings", slug=site.slug), 303)
+    return _page(site, 422, words=form)
+
+
+@bp.post("/sites/<slug>/hold-rules")
+def hold_rules(slug: str) -> Page:
+    site = my_site(slug)
+    if not me().is_admin:
+        abort(403, _("Only an admin can change what a site holds."))
+    form = HoldRulesForm()
+    if form.validate():
+        rules = HoldRules(
+            policy=form.policy.data,
+            hold_first_n=form.hold_first_n.data,
+            max_links=form.max_links.data,
+            report_threshold=form.report_threshold.data,
+            trust_after=form.trust_after.data,
+            close_after_days=form.close_after_days.data,
+        )
+        try:
+            moderators.update_hold_rules(me(), site, rules)
+        except Invalid as exc:
+            field = form._fields.get(exc.field, form.policy)
+            field.errors = [*field.errors, str(exc)]
+        else:
+            flash(_("Hold rules saved."))
+            return redirect(url_for("moderation.settings", slug=site.slug), 303)
+    return _page(site, 422, holds=form)

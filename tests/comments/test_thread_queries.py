@@ -1,0 +1,211 @@
+"""Reading a thread: sort orders, "Load more" pages, and a fixed number of SQL statements."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+from werkzeug.test import TestResponse
+
+from commentsvc.accounts.models import Reader
+from commentsvc.comments import reading, sites, threads
+from commentsvc.comments.models import Comment, CommentStatus, Thread
+from commentsvc.comments.page_cache import SharedPageCache
+from commentsvc.core.extensions import db
+from tests.factories import make_reader
+
+ORIGIN = "https://news.example"
+PAGE = f"/embed/demo/t/a1?url={ORIGIN}/a1&origin={ORIGIN}"
+API = "/api/v1/sites/demo/threads/a1/comments"
+
+
+@pytest.fixture
+def thread_id(app: Flask) -> int:
+    author_id = make_reader(app)
+    with app.app_context():
+        site = sites.create_site("demo", "Demo", [ORIGIN])
+        thread = threads.create_thread(site, "a1", "Title", ORIGIN + "/a1")
+        # An author whose name the page shows: one more row the queries must join.
+        assert db.session.get(Reader, author_id) is not None
+        return thread.id
+
+
+def add_comments(
+    app: Flask, thread_id: int, tops: int, replies: int = 0, **values: Any
+) -> list[int]:
+    """Insert approved top-level comments, then replies spread over the first ones."""
+    with app.app_context():
+        rows = [
+            Comment(
+                thread_id=thread_id,
+                author_id=1,
+                body_source=f"comment {n}",
+                body_html=f"<p>comment {n}</p>",
+                status=CommentStatus.APPROVED,
+                **values,
+            )
+            for n in range(tops)
+        ]
+        db.session.add_all(rows)
+        db.session.flush()
+        parents = rows[: max(1, tops // 3)]
+        for n in range(replies):
+            parent = parents[n % len(parents)]
+            db.session.add(
+                Comment(
+                    thread_id=thread_id,
+                    parent_id=parent.id,
+                    root_id=parent.id,
+                    depth=1,
+                    author_id=1,
+                    body_source=f"reply {n}",
+                    body_html=f"<p>reply {n}</p>",
+                    status=CommentStatus.APPROVED,
+                )
+            )
+        thread = db.session.get(Thread, thread_id)
+        assert thread is not None
+        thread.comment_count += tops + replies
+        thread.version += 1  # as the services do on every visible change
+        db.session.commit()
+        return [row.id for row in rows]
+
+
+def set_values(app: Flask, values: dict[int, dict[str, Any]]) -> None:
+    with app.app_context():
+        for cid, changes in values.items():
+            comment = db.session.get(Comment, cid)
+            assert comment is not None
+            for name, value in changes.items():
+                setattr(comment, name, value)
+            comment.thread.version += 1
+        db.session.commit()
+
+
+def top_ids(page: TestResponse) -> list[int]:
+    ids = re.findall(r'<li class="comment depth-0[^"]*" id="c(\d+)"', page.text)
+    return [int(i) for i in ids]
+
+
+def load_more(page: TestResponse) -> str | None:
+    found = re.search(r'href="([^"]+)">Load more comments', page.text)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def walk(client: FlaskClient, url: str) -> list[list[int]]:
+    pages: list[list[int]] = []
+    next_url: str | None = url
+    while next_url:
+        page = client.get(next_url)
+        assert page.status_code == 200
+        pages.append(top_ids(page))
+        next_url = load_more(page)
+    return pages
+
+
+def test_sort_orders_with_pinned_comments_first(app, client, thread_id):
+    first, second, third, fourth = add_comments(app, thread_id, 4)
+    set_values(app, {first: {"score": 1}, second: {"score": 5}, third: {"score": 1}})
+    assert top_ids(client.get(PAGE)) == [first, second, third, fourth]
+    assert top_ids(client.get(PAGE + "&sort=newest")) == [fourth, third, second, first]
+    assert top_ids(client.get(PAGE + "&sort=top")) == [second, third, first, fourth]
+    set_values(app, {third: {"pinned": True}})
+    assert top_ids(client.get(PAGE))[0] == third
+    assert top_ids(client.get(PAGE + "&sort=newest"))[0] == third
+    assert top_ids(client.get(PAGE + "&sort=top")) == [third, second, first, fourth]
+    assert "pinned" in client.get(PAGE).text
+
+
+@pytest.mark.parametrize("base", [PAGE, "/threads/demo/t/a1"])
+def test_exactly_a_page_of_comments_has_no_load_more_link(app, client, thread_id, base):
+    add_comments(app, thread_id, reading.PAGE_SIZE)
+    page = client.get(base)
+    assert len(top_ids(page)) == reading.PAGE_SIZE
+    assert load_more(page) is None
+
+
+@pytest.mark.parametrize("base", [PAGE, "/threads/demo/t/a1"])
+def test_one_more_than_a_page_shows_up_on_the_second_page(app, client, thread_id, base):
+    made = add_comments(app, thread_id, reading.PAGE_SIZE + 1)
+    assert walk(client, base) == [made[:-1], made[-1:]]
+
+
+@pytest.mark.parametrize("sort", ["oldest", "newest", "top"])
+def test_walking_every_page_shows_each_comment_once(app, client, thread_id, sort):
+    made = add_comments(app, thread_id, 2 * reading.PAGE_SIZE + 7, replies=30)
+    # Many equal scores and a few pinned comments test the cursor's tie-breaks.
+    set_values(
+        app,
+        {cid: {"score": n % 4, "pinned": n % 29 == 3} for n, cid in enumerate(made)},
+    )
+    pages = walk(client, f"{PAGE}&sort={sort}")
+    assert [len(p) for p in pages] == [reading.PAGE_SIZE, reading.PAGE_SIZE, 7]
+    seen = [cid for page in pages for cid in page]
+    assert sorted(seen) == made
+    pinned = {cid for n, cid in enumerate(made) if n % 29 == 3}
+    assert set(seen[: len(pinned)]) == pinned
+
+
+@pytest.mark.parametrize(
+    "cursor", ["%%%", "bm90IGpzb24", "WzAsIDEwMDAwMDAwMDAwMDAwMDAwMDAwMDAwXQ", "WzBd", "W251bGxd"]
+)
+def test_malformed_page_link_is_a_400_page(app, client, thread_id, cursor):
+    add_comments(app, thread_id, 3)
+    for base in (PAGE, "/threads/demo/t/a1?x=1"):
+        response = client.get(f"{base}&after={cursor}")
+        assert response.status_code == 400
+        assert "That page link is not valid." in response.text
+    response = client.get(f"{API}?after={cursor}")
+    assert response.status_code == 400
+    assert response.json == {"error": "That page link is not valid."}
+
+
+@contextmanager
+def counted_statements(app: Flask) -> Iterator[list[str]]:
+    """Every SQL statement run meanwhile: SQLAlchemy's, and the shared page cache's
+    checks, which run on the driver's cursor (see commentsvc/comments/page_cache.py)."""
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    cache = app.wsgi_app
+    checks_before = cache.stamps.checks if isinstance(cache, SharedPageCache) else 0
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        if isinstance(cache, SharedPageCache):
+            statements.extend([cache.stamps.sql] * (cache.stamps.checks - checks_before))
+
+
+def statements_to_read(app: Flask, client: FlaskClient, url: str) -> list[str]:
+    with counted_statements(app) as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    return statements
+
+
+@pytest.mark.parametrize("url", [PAGE, API])
+def test_reading_a_thread_takes_the_same_few_statements_at_any_size(app, thread_id, url):
+    client = app.test_client()
+    add_comments(app, thread_id, 4, replies=1)
+    rendered = statements_to_read(app, client, url)
+    # Kept for anonymous readers: one statement checks that the thread is unchanged.
+    kept = statements_to_read(app, client, url)
+    add_comments(app, thread_id, 200, replies=95)
+    # Changed: that check, then the page is rendered again with the same statements.
+    changed = statements_to_read(app, client, url)
+    assert len(rendered) <= 2, rendered
+    assert len(kept) == 1, kept
+    assert len(changed) == len(rendered) + 1 <= 3, changed
+    assert "reply 94" in client.get(url).text
