@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
-
 from commentsvc.accounts import readers, sessions
 from commentsvc.accounts.identity import (
     normalise_email,
@@ -43,7 +41,7 @@ def request_reset(email: str) -> None:
     reader = readers.find_by_email(address)
     if reader is None:
         return
-    token = tokens.make("password-reset", _reset_payload(reader))
+    token = tokens.PASSWORD_RESET.make(_reset_payload(reader))
     mail.queue_email(
         reader.email,
         "reset_password",
@@ -56,10 +54,7 @@ def request_reset(email: str) -> None:
 
 def reader_for_reset(token: str) -> Reader:
     """:raises LinkInvalid: forged, older than an hour, used, or outdated by a change."""
-    try:
-        data = tokens.read("password-reset", token, current_app.config["RESET_TOKEN_MAX_AGE"])
-    except LinkInvalid as exc:
-        raise LinkInvalid from exc
+    data = tokens.PASSWORD_RESET.read(token)
     reader = db.session.get(Reader, data.get("id"))
     if reader is None or data != _reset_payload(reader):
         raise LinkInvalid

@@ -8,7 +8,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from commentsvc.comments import cli
-    from commentsvc.comments.views import admin, api, api_reports, notifications, widget_reports  # noqa: F401 -- add routes
+    from commentsvc.comments.views import (
+        admin,
+        api,
+        notifications,
+        widget_reports,  # noqa: F401 -- adds routes
+    )
     from commentsvc.comments.views.widget import embed_bp, threads_bp
 
     for blueprint in (embed_bp, threads_bp, api.bp, admin.bp, notifications.bp):

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from commentsvc.comments import sites
 from commentsvc.comments.models import ModerationPolicy
-from commentsvc.core.errors import Invalid
+from commentsvc.core.errors import Invalid, ServiceError
 from commentsvc.moderation import moderators
 
 sites_group = AppGroup("sites", help="Register the news sites that embed comments.")
@@ -50,7 +50,7 @@ def add_moderator(slug: str, email: str) -> None:
         raise click.ClickException(f"There is no site with the slug {slug!r}.")
     try:
         reader = moderators.add_moderator(None, site, email)
-    except moderators.ModerationError as exc:
+    except ServiceError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{reader.email} now moderates {site.slug}.")
 

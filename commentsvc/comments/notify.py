@@ -6,7 +6,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -23,8 +22,6 @@ from commentsvc.core import mail, tokens
 from commentsvc.core.errors import LinkInvalid
 from commentsvc.core.extensions import db
 from commentsvc.core.links import public_url
-
-PURPOSE = "unsubscribe"
 
 
 class Setting(enum.StrEnum):
@@ -126,7 +123,7 @@ def unsubscribe_token(reader_id: int, setting: Setting, comment_id: int | None =
     payload: dict[str, object] = {"r": reader_id, "s": setting.value}
     if comment_id is not None:
         payload["c"] = comment_id
-    return tokens.make(PURPOSE, payload)
+    return tokens.UNSUBSCRIBE.make(payload)
 
 
 @dataclass
@@ -142,7 +139,7 @@ def read_unsubscribe(token: str) -> Unsubscription:
     :raises LinkInvalid: forged, expired, or naming a reader or comment now gone.
     """
     try:
-        payload = tokens.read(PURPOSE, token, current_app.config["UNSUBSCRIBE_TOKEN_MAX_AGE"])
+        payload = tokens.UNSUBSCRIBE.read(token)
         setting = Setting(payload["s"])
         reader_id = int(payload["r"])
         comment_id = payload.get("c")

@@ -12,7 +12,7 @@ from commentsvc.accounts.models import Reader
 from commentsvc.comments import notify
 from commentsvc.comments.models import Comment, CommentStatus, Site, Thread
 from commentsvc.comments.threads import get_comment
-from commentsvc.core.errors import Invalid
+from commentsvc.core.errors import Forbidden, Invalid, NotFound
 from commentsvc.core.extensions import db, utcnow
 from commentsvc.core.sanitize import render_comment
 from commentsvc.moderation import rules
@@ -20,31 +20,11 @@ from commentsvc.moderation import rules
 BODY_MAX = 10_000
 
 
-class CommentRefused(Exception):
-    """The action is not allowed; status is the HTTP status that fits, message is for the reader."""
-
-    status = 403
-
-    def __init__(self, message: object = "") -> None:
-        super().__init__(str(message))
-
-
-class NotFound(CommentRefused):
-    status = 404
-
-
-class NotAllowed(CommentRefused):
-    status = 403
-
-
-class Conflict(CommentRefused):
-    status = 409
-
-
-class Rejected(CommentRefused):
+class Rejected(Invalid):
     """Refused by the site's rules (banned words); the reader may rephrase."""
 
-    status = 422
+    def __init__(self, message: object) -> None:
+        super().__init__(message, "body")
 
 
 # --- threads ---------------------------------------------------------------------------
@@ -88,18 +68,18 @@ def post_comment(
     moderation.rules), with the reasons stored for the moderators. signals are hold
     reasons found by the view (e.g. the form's honeypot).
 
-    :raises NotAllowed: unverified, banned or suspended reader; locked or closed thread.
+    :raises Forbidden: unverified, banned or suspended reader; locked or closed thread.
     :raises Rejected: banned words.
     :raises NotFound: the parent is not a visible comment of this thread.
     :raises Invalid: empty or over-long body.
     """
     if not reader.is_verified:
-        raise NotAllowed(_l("Verify your e-mail address before you comment."))
+        raise Forbidden(_l("Verify your e-mail address before you comment."))
     if thread.locked:
-        raise NotAllowed(_l("This thread is locked: no new comments."))
+        raise Forbidden(_l("This thread is locked: no new comments."))
     refusal = rules.posting_refusal(reader, site, thread)
     if refusal:
-        raise NotAllowed(refusal)
+        raise Forbidden(refusal)
     source, html = _check_body(body)
     parent = None
     if parent_id is not None:
@@ -140,7 +120,7 @@ def _own_comment(reader: Reader, comment_id: int) -> tuple[Comment, Thread]:
     if comment is None or comment.status in (CommentStatus.REJECTED, CommentStatus.SPAM):
         raise NotFound(_l("There is no such comment."))
     if comment.author_id != reader.id:
-        raise NotAllowed(_l("You can only change your own comments."))
+        raise Forbidden(_l("You can only change your own comments."))
     if comment.status == CommentStatus.DELETED:
         raise NotFound(_l("This comment was deleted."))
     return comment, comment.thread
@@ -149,18 +129,18 @@ def _own_comment(reader: Reader, comment_id: int) -> tuple[Comment, Thread]:
 def edit_comment(reader: Reader, comment_id: int, body: str) -> Comment:
     """Change the text of one's own comment within the site's edit window.
 
-    :raises NotFound: no such comment. :raises NotAllowed: someone else's, or too late.
+    :raises NotFound: no such comment. :raises Forbidden: someone else's, or too late.
     :raises Invalid: empty or over-long body.
     """
     comment, thread = _own_comment(reader, comment_id)
     window = timedelta(seconds=thread.site.edit_window_seconds)
     if utcnow() - comment.created_at > window:
-        raise NotAllowed(_l("The time to edit this comment is over."))
+        raise Forbidden(_l("The time to edit this comment is over."))
     if thread.locked:
-        raise NotAllowed(_l("This thread is locked: no new comments."))
+        raise Forbidden(_l("This thread is locked: no new comments."))
     refusal = rules.posting_refusal(reader, thread.site, thread)
     if refusal:
-        raise NotAllowed(refusal)
+        raise Forbidden(refusal)
     comment.body_source, comment.body_html = _check_body(body)
     # An edit meets the same rules as a new comment: it may go back to the queue.
     verdict = rules.assess(reader, thread.site, comment.body_source, comment.body_html, [])
@@ -180,7 +160,7 @@ def edit_comment(reader: Reader, comment_id: int, body: str) -> Comment:
 def delete_comment(reader: Reader, comment_id: int) -> None:
     """Delete one's own comment, leaving a placeholder so its replies keep their place.
 
-    :raises NotFound: no such comment. :raises NotAllowed: someone else's.
+    :raises NotFound: no such comment. :raises Forbidden: someone else's.
     """
     comment, _thread = _own_comment(reader, comment_id)
     _tombstone(comment)

@@ -13,8 +13,7 @@ from sqlalchemy.orm import selectinload
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import posting, threads
 from commentsvc.comments.models import Comment, CommentStatus, Report, ReportReason
-from commentsvc.comments.posting import Conflict, NotAllowed, NotFound
-from commentsvc.core.errors import Invalid
+from commentsvc.core.errors import Conflict, Forbidden, Invalid, NotFound
 from commentsvc.core.extensions import db
 from commentsvc.moderation import audit, rules
 from commentsvc.moderation.models import AuditAction, Ban, HoldReason
@@ -41,12 +40,12 @@ def report_comment(reader: Reader, comment_id: int, reason: str, text: str = "")
     """Report a published comment. Past the site's threshold of readers it goes back to
     the queue, hidden until a moderator decides.
 
-    :raises NotFound: not a published comment. :raises NotAllowed: unverified reader,
+    :raises NotFound: not a published comment. :raises Forbidden: unverified reader,
         or their own comment. :raises Conflict: this reader already reported it.
     :raises Invalid: unknown reason, "other" without words, or text too long.
     """
     if not reader.is_verified:
-        raise NotAllowed(_l("Verify your e-mail address before you report a comment."))
+        raise Forbidden(_l("Verify your e-mail address before you report a comment."))
     try:
         kind = ReportReason(reason)
     except ValueError as exc:
@@ -60,7 +59,7 @@ def report_comment(reader: Reader, comment_id: int, reason: str, text: str = "")
     if comment is None or comment.status != CommentStatus.APPROVED:
         raise NotFound(_l("There is no such comment."))
     if comment.author_id == reader.id:
-        raise NotAllowed(_l("You cannot report your own comment."))
+        raise Forbidden(_l("You cannot report your own comment."))
     report = Report(comment_id=comment.id, reader_id=reader.id, reason=kind, text=text)
     db.session.add(report)
     try:

@@ -8,29 +8,29 @@ from sqlalchemy.exc import IntegrityError
 
 from commentsvc.accounts.models import Reader
 from commentsvc.comments.models import CommentStatus, Vote
-from commentsvc.comments.posting import Conflict, NotAllowed, NotFound, _bump
+from commentsvc.comments.posting import _bump
 from commentsvc.comments.threads import get_comment
-from commentsvc.core.errors import Invalid
+from commentsvc.core.errors import Conflict, Forbidden, Invalid, NotFound
 from commentsvc.core.extensions import db
 
 
 def vote(reader: Reader, comment_id: int, value: int) -> int:
     """Set the reader's vote on a comment to +1, -1 or 0 (none); return the new score.
 
-    :raises NotFound: not an approved comment. :raises NotAllowed: own comment,
+    :raises NotFound: not an approved comment. :raises Forbidden: own comment,
         unverified reader, or locked thread. :raises Invalid: another value.
     """
     if value not in (-1, 0, 1):
         raise Invalid(_l("A vote is +1, -1 or 0."), "value")
     if not reader.is_verified:
-        raise NotAllowed(_l("Verify your e-mail address before you vote."))
+        raise Forbidden(_l("Verify your e-mail address before you vote."))
     comment = get_comment(comment_id)
     if comment is None or comment.status != CommentStatus.APPROVED:
         raise NotFound(_l("There is no such comment."))
     if comment.author_id == reader.id:
-        raise NotAllowed(_l("You cannot vote on your own comment."))
+        raise Forbidden(_l("You cannot vote on your own comment."))
     if comment.thread.locked:
-        raise NotAllowed(_l("This thread is locked: no new comments."))
+        raise Forbidden(_l("This thread is locked: no new comments."))
     db.session.execute(
         delete(Vote).where(Vote.comment_id == comment_id, Vote.reader_id == reader.id)
     )

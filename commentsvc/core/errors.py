@@ -52,3 +52,23 @@ class LinkInvalid(ServiceError):
 
 class RateLimited(ServiceError):
     """Too many attempts of this kind; the reader should wait and try again."""
+
+
+# How each kind of error is answered over HTTP. Only the surfaces (the handlers in
+# core.security and the widget) read this; services never do.
+HTTP_STATUS: dict[type[ServiceError], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    Invalid: 422,
+    LinkInvalid: 400,
+    RateLimited: 429,
+}
+
+
+def http_status(error: ServiceError) -> int:
+    """The HTTP status for error: that of the nearest kind above it."""
+    for kind in type(error).__mro__:
+        if kind in HTTP_STATUS:
+            return HTTP_STATUS[kind]
+    return 400

@@ -1,4 +1,5 @@
-"""The one place for security headers, the CSP nonce and error pages."""
+"""The one place for security headers, the CSP nonce, and error pages for every error
+that is not the widget's (HTTP errors, refused forms, and every core.errors error)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
+
+from commentsvc.core.errors import ServiceError, http_status
 
 
 def csp_nonce() -> str:
@@ -114,6 +117,12 @@ def _csrf_error(exc: CSRFError) -> tuple[str | dict[str, str], int]:
     )
 
 
+def _service_error(exc: ServiceError) -> tuple[str | dict[str, str], int]:
+    # A service refused: the error page, or {"error": …} for the API. The widget
+    # answers inside its frame instead (comments.views.widget registers its own).
+    return render_error(http_status(exc), str(exc) or None)
+
+
 def _unicode_error(exc: UnicodeDecodeError) -> tuple[str | dict[str, str], int]:
     return render_error(400, _("The request contained text that is not valid UTF-8."))
 
@@ -128,3 +137,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(UnicodeDecodeError, _unicode_error)
+    app.register_error_handler(ServiceError, _service_error)

@@ -15,6 +15,7 @@ from sqlalchemy import CursorResult, select, update
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import notify, posting, threads
 from commentsvc.comments.models import Comment, CommentStatus, Report, Thread
+from commentsvc.core.errors import ServiceError
 from commentsvc.core.extensions import db, utcnow
 from commentsvc.moderation import audit
 from commentsvc.moderation.models import AuditAction, AuditEntry
@@ -214,7 +215,7 @@ def decide_many(
     for comment_id in dict.fromkeys(comment_ids):
         try:
             comment = get_comment(moderator, comment_id)
-        except ModerationError as exc:
+        except ServiceError as exc:
             skipped.append(f"#{comment_id}: {exc}")
             continue
         if apply(moderator, comment, decision, reason, CommentStatus.PENDING):

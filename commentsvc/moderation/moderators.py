@@ -13,29 +13,22 @@ from commentsvc.accounts.identity import normalise_email
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import threads
 from commentsvc.comments.models import Comment, ModerationPolicy, Site
-from commentsvc.core.errors import Invalid
+from commentsvc.core.errors import Conflict, Forbidden, Invalid, NotFound
 from commentsvc.core.extensions import db
 from commentsvc.moderation import audit, rules
 from commentsvc.moderation.models import AuditAction, SiteModerator
 
 
-class ModerationError(Exception):
-    """The action cannot be done; status is the HTTP status that fits, message is for people."""
-
-    status = 409
-
-    def __init__(self, message: object = "") -> None:
-        super().__init__(str(message))
+class ModerationError(Conflict):
+    """The moderation action cannot be done in the comment's or reader's current state."""
 
 
-class NotModerator(ModerationError):
+class NotModerator(Forbidden):
     """Not a moderator of the site in question (or not of any site)."""
 
-    status = 403
 
-
-class NothingThere(ModerationError):
-    status = 404
+class NothingThere(NotFound):
+    """No such comment, reader or thread (for this moderator)."""
 
 
 # --- roles -----------------------------------------------------------------------------

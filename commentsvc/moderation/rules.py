@@ -27,8 +27,6 @@ WORDS_MAX = 1000
 # Besides accents, fold the Turkic dotless i (U+0131) into i: "SIKINTI" typed on an
 # English keyboard and the same word typed in Azerbaijani must match each other.
 _EXTRA_FOLDS = str.maketrans({"\u0131": "i"})
-FORM_PURPOSE = "comment-form"
-FORM_MAX_AGE = 30 * 24 * 3600
 
 HOLD_LABELS = {
     HoldReason.HOLD_ALL: _l("Site holds every comment"),
@@ -286,7 +284,7 @@ def store_holds(comment_id: int, holds: list[Hold]) -> None:
 
 def form_token() -> str:
     """A signed note of when the comment form was shown, for the minimum fill time."""
-    return tokens.make(FORM_PURPOSE, {"t": int(time.time())})
+    return tokens.FORM_TIMING.make({"t": int(time.time())})
 
 
 def form_signals(honeypot: str | None, started: str | None) -> list[Hold]:
@@ -299,7 +297,7 @@ def form_signals(honeypot: str | None, started: str | None) -> list[Hold]:
         return signals
     minimum = current_app.config["COMMENT_MIN_FILL_SECONDS"]
     try:
-        shown = int(tokens.read(FORM_PURPOSE, started, FORM_MAX_AGE)["t"])
+        shown = int(tokens.FORM_TIMING.read(started)["t"])
     except (LinkInvalid, KeyError, TypeError, ValueError):
         signals.append((HoldReason.TOO_FAST, "invalid form time"))
         return signals

@@ -17,7 +17,7 @@ from commentsvc.accounts.models import Reader
 from commentsvc.comments import posting, reading, sites, threads, votes
 from commentsvc.comments.models import Comment, CommentStatus, ModerationPolicy, Site, Thread
 from commentsvc.comments.reading import Sort
-from commentsvc.core.errors import Invalid
+from commentsvc.core.errors import Forbidden, Invalid, NotFound
 from commentsvc.core.extensions import db
 from commentsvc.core.sanitize import render_comment
 from tests.factories import PASSWORD, make_reader
@@ -77,7 +77,7 @@ def test_comment_is_stored_rendered_and_pages_show_the_stored_html(world):
 def test_unverified_reader_cannot_post(app, world):
     rid = make_reader(app, "new@example.org", "Newcomer", verified=False)
     newcomer = db.session.get(Reader, rid)
-    with pytest.raises(posting.NotAllowed, match="Verify your e-mail"):
+    with pytest.raises(Forbidden, match="Verify your e-mail"):
         post(world, by=newcomer)
 
 
@@ -120,7 +120,7 @@ def test_replies_nest_to_any_depth_and_display_indentation_is_capped(world):
 def test_reply_to_a_comment_of_another_thread_is_not_found(world):
     other = threads.create_thread(world.site, "a2", "Other", ORIGIN + "/a2")
     foreign = posting.post_comment(world.bob, other, world.site, "elsewhere").id
-    with pytest.raises(posting.NotFound):
+    with pytest.raises(NotFound):
         post(world, "reply", parent=foreign)
 
 
@@ -137,7 +137,7 @@ def test_edit_after_the_window_is_refused(world):
     late = refresh(cid).created_at - timedelta(seconds=world.site.edit_window_seconds + 1)
     db.session.execute(update(Comment).where(Comment.id == cid).values(created_at=late))
     db.session.commit()
-    with pytest.raises(posting.NotAllowed, match="time to edit"):
+    with pytest.raises(Forbidden, match="time to edit"):
         posting.edit_comment(world.alice, cid, "second")
     assert refresh(cid).body_source == "first"
     assert not reading.read_thread(world.thread, world.site, world.alice.id).comments[0].can_edit
@@ -145,9 +145,9 @@ def test_edit_after_the_window_is_refused(world):
 
 def test_nobody_edits_or_deletes_another_readers_comment(world):
     cid = post(world, "mine")
-    with pytest.raises(posting.NotAllowed):
+    with pytest.raises(Forbidden):
         posting.edit_comment(world.bob, cid, "hijacked")
-    with pytest.raises(posting.NotAllowed):
+    with pytest.raises(Forbidden):
         posting.delete_comment(world.bob, cid)
     assert refresh(cid).body_source == "mine"
     assert refresh(cid).status == CommentStatus.APPROVED
@@ -205,7 +205,7 @@ def test_one_vote_per_reader_which_can_change_or_be_taken_back(app, world):
 
 def test_own_comment_and_odd_values_cannot_be_voted(world):
     cid = post(world)
-    with pytest.raises(posting.NotAllowed, match="own comment"):
+    with pytest.raises(Forbidden, match="own comment"):
         votes.vote(world.alice, cid, 1)
     with pytest.raises(Invalid):
         votes.vote(world.bob, cid, 2)
@@ -215,11 +215,11 @@ def test_own_comment_and_odd_values_cannot_be_voted(world):
 def test_locked_thread_refuses_posts_edits_and_votes(world):
     cid = post(world, "before")
     threads.set_locked(world.thread, True)
-    with pytest.raises(posting.NotAllowed, match="locked"):
+    with pytest.raises(Forbidden, match="locked"):
         post(world, "after")
-    with pytest.raises(posting.NotAllowed, match="locked"):
+    with pytest.raises(Forbidden, match="locked"):
         posting.edit_comment(world.alice, cid, "changed")
-    with pytest.raises(posting.NotAllowed, match="locked"):
+    with pytest.raises(Forbidden, match="locked"):
         votes.vote(world.bob, cid, 1)
     assert ids(reading.read_thread(world.thread, world.site)) == [cid]
 
@@ -236,7 +236,7 @@ def test_held_comments_are_seen_only_by_their_author_and_not_counted(world):
     found = threads.counts(world.site.slug, ["a1", "nope"])
     assert found is not None
     assert found.counts == {"a1": 0, "nope": 0}
-    with pytest.raises(posting.NotFound):
+    with pytest.raises(NotFound):
         votes.vote(world.bob, cid, 1)
 
 

@@ -169,8 +169,10 @@ def test_a_token_works_only_for_its_own_setting(app, ids):
         )
         db.session.commit()
         decisions = notify.unsubscribe_token(ids.alice, notify.Setting.DECISION_EMAILS)
-        reset_like = tokens.make("password-reset", {"r": ids.alice, "s": "reply_emails"})
-        other_purpose = tokens.make("unsubscribe-other", {"r": ids.alice, "s": "reply_emails"})
+        reset_like = tokens.PASSWORD_RESET.make({"r": ids.alice, "s": "reply_emails"})
+        other_purpose = tokens.TokenService("unsubscribe-other", 60).make(
+            {"r": ids.alice, "s": "reply_emails"}
+        )
         bob_comment = post(app, ids.bob, "bob's comment")
         not_hers = notify.unsubscribe_token(ids.alice, notify.Setting.COMMENT_REPLIES, bob_comment)
     client = app.test_client()

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, select, update
 
-from commentsvc.comments import posting, reading, reports
+from commentsvc.comments import reading, reports
 from commentsvc.comments.models import Comment, CommentStatus, ModerationPolicy, Site, Thread
-from commentsvc.core.errors import Invalid
+from commentsvc.core.errors import Conflict, Forbidden, Invalid
 from commentsvc.core.extensions import db, utcnow
 from commentsvc.moderation import audit, bans, decisions, moderators, queue, rules
 from commentsvc.moderation.decisions import Decision
@@ -171,7 +171,7 @@ def test_ban_author_bans_and_rejects_their_pending(app, ids):
         assert rules.active_ban(ids.alice, ids.other_site) is None
     assert {status(app, c) for c in mine} == {"rejected"}
     assert status(app, elsewhere) == "pending"
-    with pytest.raises(posting.NotAllowed, match="banned"):
+    with pytest.raises(Forbidden, match="banned"):
         post(app, ids.alice, "again")
     assert [e[1] for e in entries(app)] == ["ban", "reject", "reject"]
 
@@ -226,7 +226,7 @@ def test_pin_and_lock_bump_the_thread_and_are_logged(app, ids):
         decisions.set_locked(reader(ids.mod), ids.thread, True)
         assert get(Comment, cid).pinned
     assert thread_row(app, ids.thread)[1] == version + 2
-    with pytest.raises(posting.NotAllowed, match="locked"):
+    with pytest.raises(Forbidden, match="locked"):
         post(app, ids.bob)
     assert [e[1] for e in entries(app)][-2:] == ["pin", "lock"]
 
@@ -237,10 +237,10 @@ def test_reports_once_per_reader_and_enough_send_it_back(app, ids):
         db.session.commit()
     cid = post(app, ids.alice)
     with app.app_context():
-        with pytest.raises(posting.NotAllowed, match="your own"):
+        with pytest.raises(Forbidden, match="your own"):
             reports.report_comment(reader(ids.alice), cid, "spam")
         reports.report_comment(reader(ids.bob), cid, "abuse", "Insults")
-        with pytest.raises(posting.Conflict, match="already reported"):
+        with pytest.raises(Conflict, match="already reported"):
             reports.report_comment(reader(ids.bob), cid, "spam")
         with pytest.raises(Invalid, match="what is wrong"):
             reports.report_comment(reader(ids.carol), cid, "other", "  ")

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from commentsvc.comments import posting
 from commentsvc.comments.models import Comment, CommentStatus, ModerationPolicy, Site, Thread
-from commentsvc.core.errors import Invalid
+from commentsvc.core.errors import Forbidden, Invalid
 from commentsvc.core.extensions import db, utcnow
 from commentsvc.moderation import rules
 from commentsvc.moderation.models import Ban, BanKind, CommentHold, HoldReason, TrustMark
@@ -168,15 +168,15 @@ def test_banned_reader_is_told_why_and_cannot_post(app, ids, site_wide):
             )
         )
         db.session.commit()
-    with pytest.raises(posting.NotAllowed, match="banned from commenting on Demo News"):
+    with pytest.raises(Forbidden, match="banned from commenting on Demo News"):
         post(app, ids.alice)
-    with pytest.raises(posting.NotAllowed, match="Reason: Repeated insults"):
+    with pytest.raises(Forbidden, match="Reason: Repeated insults"):
         post(app, ids.alice)
     other = "other site"
     if site_wide:
         assert status(app, post(app, ids.alice, other, ids.other_thread)) == "approved"
     else:
-        with pytest.raises(posting.NotAllowed):
+        with pytest.raises(Forbidden):
             post(app, ids.alice, other, ids.other_thread)
 
 
@@ -191,7 +191,7 @@ def test_suspension_ends_at_its_time_and_lifted_bans_stop(app, ids):
         db.session.add(suspension)
         db.session.commit()
         suspension_id = suspension.id
-    with pytest.raises(posting.NotAllowed, match="suspended from commenting on Demo News until"):
+    with pytest.raises(Forbidden, match="suspended from commenting on Demo News until"):
         post(app, ids.alice)
     with app.app_context():
         db.session.execute(
@@ -216,7 +216,7 @@ def test_thread_closes_days_after_its_first_comment(app, ids):
             .values(created_at=utcnow() - timedelta(days=3, minutes=1))
         )
         db.session.commit()
-    with pytest.raises(posting.NotAllowed, match="closed for new comments"):
+    with pytest.raises(Forbidden, match="closed for new comments"):
         post(app, ids.bob, "too late")
     assert status(app, post(app, ids.bob, "other thread", ids.other_thread)) == "approved"
 

@@ -1,4 +1,7 @@
-"""JSON routes: read a thread, counts for many threads, post, edit, delete, vote."""
+"""JSON routes: read a thread, counts for many threads, post, edit, delete, vote, report.
+
+A service's refusal is answered {"error": …} with its status by the one handler
+(core.security); only what is particular to a route is caught here."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from commentsvc.accounts.models import Reader
-from commentsvc.comments import posting, reading, threads, votes
+from commentsvc.comments import posting, reading, reports, threads, votes
 from commentsvc.comments.limits import limit_posting
 from commentsvc.comments.openapi import document
 from commentsvc.comments.page_cache import mark_shareable
@@ -156,10 +159,11 @@ def post_comment(site_slug: str, key: str) -> Json:
         return _error(_("parent_id must be a comment id."), 422)
     try:
         comment = posting.post_comment(reader, thread, site, body, parent_id)
-    except posting.CommentRefused as exc:
-        return _error(str(exc), exc.status)
     except Invalid as exc:
-        return _error(str(exc), 413 if len(body) > posting.BODY_MAX * 10 else 422)
+        # Far over the limit is "too large" rather than "too long".
+        if len(body) > posting.BODY_MAX * 10:
+            return _error(str(exc), 413)
+        raise
     return {"id": comment.id, "status": comment.status, "body_html": comment.body_html}, 201
 
 
@@ -169,22 +173,14 @@ def edit_comment(comment_id: int) -> Json:
     body = _json_body().get("body")
     if not isinstance(body, str):
         return _error(_("body must be a string."), 422)
-    try:
-        comment = posting.edit_comment(reader, comment_id, body)
-    except posting.CommentRefused as exc:
-        return _error(str(exc), exc.status)
-    except Invalid as exc:
-        return _error(str(exc), 422)
+    comment = posting.edit_comment(reader, comment_id, body)
     return {"id": comment.id, "status": comment.status, "body_html": comment.body_html}
 
 
 @bp.delete("/comments/<int:comment_id>")
 def delete_comment(comment_id: int) -> Json:
     reader = _reader()
-    try:
-        posting.delete_comment(reader, comment_id)
-    except posting.CommentRefused as exc:
-        return _error(str(exc), exc.status)
+    posting.delete_comment(reader, comment_id)
     return Response(status=204)
 
 
@@ -194,10 +190,18 @@ def vote(comment_id: int) -> Json:
     value = _json_body().get("value")
     if not isinstance(value, int) or isinstance(value, bool):
         return _error(_("value must be 1, -1 or 0."), 422)
-    try:
-        score = votes.vote(reader, comment_id, value)
-    except posting.CommentRefused as exc:
-        return _error(str(exc), exc.status)
-    except Invalid as exc:
-        return _error(str(exc), 422)
+    score = votes.vote(reader, comment_id, value)
     return {"id": comment_id, "score": score, "my_vote": value}
+
+
+@bp.post("/comments/<int:comment_id>/report")
+def report_comment(comment_id: int) -> Json:
+    reader = _reader()
+    data = _json_body()
+    reason, text = data.get("reason"), data.get("text", "")
+    if not isinstance(reason, str):
+        return _error(_("reason must be a string."), 422)
+    if not isinstance(text, str):
+        return _error(_("text must be a string."), 422)
+    report = reports.report_comment(reader, comment_id, reason, text)
+    return {"comment_id": comment_id, "reason": report.reason, "reported": True}, 201

@@ -24,7 +24,7 @@ from commentsvc.comments.models import Site, Thread
 from commentsvc.comments.page_cache import mark_shareable
 from commentsvc.comments.sites import origin_of
 from commentsvc.consent import policies
-from commentsvc.core.errors import Invalid, LinkInvalid
+from commentsvc.core.errors import Invalid, LinkInvalid, ServiceError, http_status
 from commentsvc.core.extensions import csrf, limiter
 from commentsvc.core.links import safe_next_url
 from commentsvc.core.security import content_security_policy
@@ -197,10 +197,8 @@ def post(site_slug: str, key: str) -> Page:
                 form.parent_id.data,
                 rules.form_signals(form.website.data, form.started.data),
             )
-        except posting.CommentRefused as exc:
-            return _refused(site, thread_row, form, str(exc), exc.status)
-        except Invalid as exc:
-            return _refused(site, thread_row, form, str(exc), 422)
+        except ServiceError as exc:
+            return _refused(site, thread_row, form, str(exc), http_status(exc))
         # The form's "e-mail me about replies" box, where the form had one.
         if request.form.get("notify_choice"):
             notify.set_comment_replies(
@@ -233,10 +231,8 @@ def edit(site_slug: str, key: str, comment_id: int) -> Page:
     if form.validate():
         try:
             posting.edit_comment(reader, comment_id, form.body.data)
-        except posting.CommentRefused as exc:
-            return _refused(site, thread_row, form, str(exc), exc.status)
-        except Invalid as exc:
-            return _refused(site, thread_row, form, str(exc), 422)
+        except ServiceError as exc:
+            return _refused(site, thread_row, form, str(exc), http_status(exc))
         return _back(site_slug, key, f"#c{comment_id}")
     return _refused(site, thread_row, form, " ".join(_form_errors(form)), 422)
 
@@ -244,10 +240,7 @@ def edit(site_slug: str, key: str, comment_id: int) -> Page:
 def delete(site_slug: str, key: str, comment_id: int) -> Page:
     _site, thread_row, reader = _load(site_slug, key)
     _check_in_thread(thread_row, comment_id)
-    try:
-        posting.delete_comment(reader, comment_id)
-    except posting.CommentRefused as exc:
-        return _error_page(str(exc), exc.status)
+    posting.delete_comment(reader, comment_id)
     return _back(site_slug, key)
 
 
@@ -257,12 +250,7 @@ def vote(site_slug: str, key: str, comment_id: int) -> Page:
     form = VoteForm()
     if not form.validate():
         return _error_page(" ".join(_form_errors(form)), 422)
-    try:
-        votes.vote(reader, comment_id, form.value.data)
-    except posting.CommentRefused as exc:
-        return _error_page(str(exc), exc.status)
-    except Invalid as exc:
-        return _error_page(str(exc), 422)
+    votes.vote(reader, comment_id, form.value.data)
     return _back(site_slug, key, f"#c{comment_id}")
 
 
@@ -288,12 +276,19 @@ def sign_out(site_slug: str) -> Response:
     return redirect(target, 303)
 
 
+def _service_error(exc: ServiceError) -> tuple[str, int]:
+    # A refused action is answered inside the frame (the widget's own error page).
+    return _error_page(str(exc), http_status(exc))
+
+
 def add_routes(bp: Blueprint, framed: bool) -> None:
     """Register the thread pages and actions on bp; framed marks the widget's copy."""
 
     @bp.before_request
     def _mark() -> None:
         g.framed = framed
+
+    bp.register_error_handler(ServiceError, _service_error)
 
     bp.add_url_rule("/<site_slug>/t/<path:key>", "thread", thread, methods=["GET"])
     bp.add_url_rule("/<site_slug>/t/<path:key>", "post", post, methods=["POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g
 
-from commentsvc.comments import posting, reports
+from commentsvc.comments import reports
 from commentsvc.comments.forms import ReportForm
 from commentsvc.comments.views import widget
 from commentsvc.core.errors import Invalid
@@ -18,8 +18,6 @@ def report(site_slug: str, key: str, comment_id: int) -> widget.Page:
         return widget._error_page(" ".join(widget._form_errors(form)), 422)
     try:
         reports.report_comment(reader, comment_id, form.reason.data or "", form.text.data or "")
-    except posting.CommentRefused as exc:
-        return widget._error_page(str(exc), exc.status)
     except Invalid as exc:
         # Show the thread again with the report form open, the words kept, and why.
         failed = {"report_id": comment_id, "report_text": form.text.data or "", "error": str(exc)}

@@ -13,9 +13,9 @@ from commentsvc.comments import sites
 from commentsvc.comments.forms import SiteForm
 from commentsvc.comments.models import Site
 from commentsvc.core import access
+from commentsvc.core.errors import ServiceError
 from commentsvc.moderation import moderators
 from commentsvc.moderation.forms import AddModeratorForm
-from commentsvc.moderation.moderators import ModerationError
 
 bp = Blueprint("moderators_admin", __name__, url_prefix="/admin")
 access.restrict(bp, access.is_admin)
@@ -46,7 +46,7 @@ def add_moderator(slug: str) -> Page:
     if form.validate_on_submit():
         try:
             reader = moderators.add_moderator(_admin(), site, form.email.data)
-        except ModerationError as exc:
+        except ServiceError as exc:
             form.email.errors = [*form.email.errors, str(exc)]
         else:
             flash(_("%(name)s now moderates %(site)s.", name=reader.display_name, site=site.name))

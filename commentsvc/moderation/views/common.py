@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -13,13 +13,13 @@ from werkzeug.wrappers import Response
 from commentsvc.accounts.models import Reader
 from commentsvc.comments.models import Site
 from commentsvc.comments.reports import reason_label
+from commentsvc.core.errors import Conflict
 from commentsvc.core.links import safe_next_url
 from commentsvc.core.security import render_error
 from commentsvc.moderation import moderators, rules
 from commentsvc.moderation.decisions import status_label
 from commentsvc.moderation.forms import ActionForm, AuthorForm, DecisionForm, template_choices
 from commentsvc.moderation.models import AuditAction, BanKind
-from commentsvc.moderation.moderators import ModerationError
 from commentsvc.moderation.views import bp
 
 Page = str | tuple[str, int] | tuple[str | dict[str, str], int] | Response
@@ -34,10 +34,7 @@ def me() -> Reader:
 def my_site(slug: str) -> Site:
     """A site the acting moderator moderates; another site is refused (403), an
     unknown one not found (404)."""
-    try:
-        return moderators.get_site(me(), slug)
-    except ModerationError as exc:
-        abort(exc.status, str(exc))
+    return moderators.get_site(me(), slug)
 
 
 def site_filter(slug: str) -> int | None:
@@ -56,14 +53,12 @@ def back(default: str = "moderation.queue", **values: Any) -> Response:
 def attempt(action: Callable[[], T], success: str | Callable[[T], str] | None = None) -> Response:
     """Run a moderation action and go back, with its outcome as a message.
 
-    Another site's or a missing target stops with 403 or 404; a decision that lost
-    the race (or is otherwise impossible) goes back with the reason shown.
+    Another site's or a missing target stops with 403 or 404 (the error page); a
+    decision that lost the race (or is otherwise impossible) goes back with the reason.
     """
     try:
         result = action()
-    except ModerationError as exc:
-        if exc.status in (403, 404):
-            abort(exc.status, str(exc))
+    except Conflict as exc:
         flash(str(exc), "error")
         return back()
     if success is not None:

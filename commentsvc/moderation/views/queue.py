@@ -7,6 +7,7 @@ from flask import abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from commentsvc.core.errors import ServiceError
 from commentsvc.moderation import bans, decisions, moderators, queue
 from commentsvc.moderation.decisions import Decision
 from commentsvc.moderation.forms import ActionForm, AuthorForm, BulkForm, DecisionForm, reason_text
@@ -94,7 +95,7 @@ def bulk() -> Page:
     reason = reason_text(form.reason_template.data, form.reason.data)
     try:
         done, skipped = decisions.decide_many(me(), [int(v) for v in raw_ids], decision, reason)
-    except moderators.ModerationError as exc:
+    except ServiceError as exc:
         flash(str(exc), "error")
         return back()
     flash(ngettext("%(num)d comment decided.", "%(num)d comments decided.", done))

@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
 from commentsvc.accounts.models import Reader
+from commentsvc.core.errors import Conflict
 from commentsvc.moderation import bans, moderators
 from commentsvc.moderation.forms import BanForm, ScopeForm
-from commentsvc.moderation.moderators import ModerationError
 from commentsvc.moderation.views import bp
 from commentsvc.moderation.views.common import Page, attempt, back, me, my_site
 
@@ -20,10 +20,7 @@ ALL_SITES = "*"
 
 
 def _reader(reader_id: int) -> Reader:
-    try:
-        return bans.visible_reader(me(), reader_id)
-    except ModerationError as exc:
-        abort(exc.status, str(exc))
+    return bans.visible_reader(me(), reader_id)
 
 
 def _site_choices(everywhere: bool) -> list[SelectChoice]:
@@ -84,9 +81,7 @@ def ban(reader_id: int) -> Page:
     site_id = _site_id(form.site.data)
     try:
         bans.ban(me(), person.id, site_id, form.reason.data or "", until)
-    except ModerationError as exc:
-        if exc.status in (403, 404):
-            abort(exc.status, str(exc))
+    except Conflict as exc:
         form.until.errors = [*form.until.errors, str(exc)]
         return _reader_page(person, 422, form)
     if until:

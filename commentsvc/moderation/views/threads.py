@@ -8,16 +8,12 @@ from flask_babel import gettext as _
 from commentsvc.comments.models import Thread
 from commentsvc.moderation import decisions, queue
 from commentsvc.moderation.forms import ActionForm
-from commentsvc.moderation.moderators import ModerationError
 from commentsvc.moderation.views import bp
 from commentsvc.moderation.views.common import Page, attempt, int_arg, item_context, me, paging
 
 
 def _thread(thread_id: int) -> Thread:
-    try:
-        return decisions.get_thread(me(), thread_id)
-    except ModerationError as exc:
-        abort(exc.status, str(exc))
+    return decisions.get_thread(me(), thread_id)
 
 
 @bp.get("/threads/<int:thread_id>")
