@@ -17,12 +17,12 @@ from commentsvc.accounts.models import Reader
 from commentsvc.comments import notify, posting, reports, threads
 from commentsvc.consent import policies, records
 from commentsvc.core import mail, tokens
-from commentsvc.core.errors import Invalid, LinkInvalid
+from commentsvc.core.errors import Forbidden, Invalid, LinkInvalid
 from commentsvc.core.extensions import db, utcnow
 from commentsvc.core.links import public_url
 
 
-class PasswordIncorrect(Exception):
+class PasswordIncorrect(Forbidden):
     """The current password given to confirm a change was wrong."""
 
 

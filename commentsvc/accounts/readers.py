@@ -6,10 +6,11 @@ from sqlalchemy import select
 
 from commentsvc.accounts import passwords
 from commentsvc.accounts.models import Reader
+from commentsvc.core.errors import Conflict
 from commentsvc.core.extensions import db, utcnow
 
 
-class DisplayNameTaken(Exception):
+class DisplayNameTaken(Conflict):
     """Another reader already uses this display name, or one that looks the same."""
 
 

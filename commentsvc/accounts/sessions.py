@@ -13,11 +13,11 @@ from commentsvc.accounts.identity import (
     normalise_email,
 )
 from commentsvc.accounts.models import Reader, ReaderSession
-from commentsvc.core.errors import Invalid
+from commentsvc.core.errors import Forbidden, Invalid
 from commentsvc.core.extensions import db, utcnow
 
 
-class SignInFailed(Exception):
+class SignInFailed(Forbidden):
     """Wrong address or password; deliberately does not say which."""
 
 

@@ -5,21 +5,19 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import abort
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from commentsvc.comments.models import ModerationPolicy, Site
-from commentsvc.core.errors import Invalid
+from commentsvc.core.errors import Conflict, Invalid, NotFound
 from commentsvc.core.extensions import db
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-class SiteExists(Exception):
+class SiteExists(Conflict):
     """Another site already has this slug."""
 
 
@@ -143,11 +141,14 @@ def get_site(slug: str) -> Site | None:
     return db.session.scalar(select(Site).where(Site.slug == slug))
 
 
-def get_site_or_404(slug: str) -> Site:
-    """The site, for a view: an unknown slug ends the request with a 404."""
+def require_site(slug: str) -> Site:
+    """The site with this slug.
+
+    :raises NotFound: there is none.
+    """
     site = get_site(slug)
     if site is None:
-        abort(404, _("There is no such site."))
+        raise NotFound(_l("There is no such site."))
     return site
 
 

@@ -14,7 +14,7 @@ from commentsvc.comments.models import Site
 from commentsvc.consent import banner_settings
 from commentsvc.consent.models import PolicyAcceptance, PolicyDocument, PolicyVersion
 from commentsvc.consent.policy_texts import BUILTIN
-from commentsvc.core.errors import Invalid
+from commentsvc.core.errors import Conflict, Invalid
 from commentsvc.core.extensions import db
 from commentsvc.core.sanitize import render_document
 
@@ -29,7 +29,7 @@ SOURCE_MAX = 100_000
 SUMMARY_MAX = 500
 
 
-class PolicyChanged(Exception):
+class PolicyChanged(Conflict):
     """What the reader was shown is no longer what is in force (a newer version came out)."""
 
 

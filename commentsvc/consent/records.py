@@ -30,6 +30,7 @@ from commentsvc.consent.models import (
     ConsentSettings,
     ConsentSource,
 )
+from commentsvc.core.errors import Invalid
 from commentsvc.core.extensions import db, utcnow
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -52,11 +53,8 @@ MAX_BODY = 4096
 PAGE_SIZE = 50
 
 
-class RecordInvalid(Exception):
+class RecordInvalid(Invalid):
     """The decision is malformed or does not match what the banner could have shown."""
-
-    def __init__(self, message: object) -> None:
-        super().__init__(str(message))
 
 
 @dataclass(frozen=True)

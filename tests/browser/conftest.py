@@ -83,7 +83,7 @@ ARTICLE_TITLE = "Blinken's failure in Azerbaijan"
 
 def create_article_thread(news_url: str) -> Thread:
     """The demo article's thread, as its first view would create it (in an app context)."""
-    site = sites.get_site_or_404("demo")
+    site = sites.require_site("demo")
     return threads.create_thread(site, ARTICLE, ARTICLE_TITLE, f"{news_url}/articles/{ARTICLE}")
 
 

@@ -55,7 +55,7 @@ def new_site() -> Page:
 
 @bp.route("/sites/<slug>", methods=["GET", "POST"])
 def edit_site(slug: str) -> Page:
-    site = sites.get_site_or_404(slug)
+    site = sites.require_site(slug)
     form = SiteForm(
         data=None
         if request.method == "POST"

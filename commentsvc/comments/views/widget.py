@@ -356,7 +356,9 @@ def _frame_headers(response: Response) -> Response:
 @csrf.exempt
 @limiter.limit("30 per minute")
 def exchange_code(site_slug: str) -> tuple[dict[str, Any], int]:
-    site = sites.get_site_or_404(site_slug)
+    site = sites.get_site(site_slug)
+    if site is None:
+        abort(404, _("There is no such site."))
     g.site = site
     code = request.form.get("code", "")
     try:

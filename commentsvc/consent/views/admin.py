@@ -83,7 +83,7 @@ def _settings_input(form: Any) -> banner_settings.SettingsInput:
 
 @bp.route("/sites/<slug>/consent", methods=["GET", "POST"])
 def consent_settings(slug: str) -> Page:
-    site = sites.get_site_or_404(slug)
+    site = sites.require_site(slug)
     settings = banner_settings.current_settings(site)
     form_class = settings_form(_languages())
     form = form_class(data=None if request.method == "POST" else _form_data(settings))

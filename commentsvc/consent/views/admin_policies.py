@@ -81,5 +81,5 @@ def edit_policy(document: str) -> Page:
 
 @bp.route("/sites/<slug>/policies/<document>", methods=["GET", "POST"])
 def edit_site_policy(slug: str, document: str) -> Page:
-    site = sites.get_site_or_404(slug)
+    site = sites.require_site(slug)
     return _edit(_document(document), site)

@@ -103,7 +103,7 @@ def policy_version(document: str, version: int) -> str:
 @bp.get("/sites/<slug>/policies/<document>")
 def site_policy(slug: str, document: str) -> str:
     """The site's own document if it has one, else the service's, which it uses."""
-    site, doc = sites.get_site_or_404(slug), _document(document)
+    site, doc = sites.require_site(slug), _document(document)
     own = policies.has_own(doc, site)
     history = policies.versions(doc, site.id if own else None)
     return _render(history[0], history, site, own=own)
@@ -111,7 +111,7 @@ def site_policy(slug: str, document: str) -> str:
 
 @bp.get("/sites/<slug>/policies/<document>/v<int:version>")
 def site_policy_version(slug: str, document: str, version: int) -> str:
-    site, doc = sites.get_site_or_404(slug), _document(document)
+    site, doc = sites.require_site(slug), _document(document)
     found = policies.get_version(doc, version, site.id)
     if found is None:
         abort(404)
@@ -127,7 +127,7 @@ def accept_policies() -> Page:
     signed in and reading, but commenting waits for acceptance.
     """
     slug = request.args.get("site")
-    site = sites.get_site_or_404(slug) if slug else None
+    site = sites.require_site(slug) if slug else None
     next_url = safe_next_url(request.args.get("next")) or url_for("account.index")
     pending = policies.pending_acceptances(current_user, site)
     if not pending:

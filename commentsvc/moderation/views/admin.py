@@ -41,7 +41,7 @@ def new_moderator_form() -> AddModeratorForm:
 
 @bp.post("/sites/<slug>/moderators")
 def add_moderator(slug: str) -> Page:
-    site = sites.get_site_or_404(slug)
+    site = sites.require_site(slug)
     form = AddModeratorForm(prefix="moderator")
     if form.validate_on_submit():
         try:
@@ -68,7 +68,7 @@ def add_moderator(slug: str) -> Page:
 
 @bp.post("/sites/<slug>/moderators/<int:reader_id>/remove")
 def remove_moderator(slug: str, reader_id: int) -> Page:
-    site = sites.get_site_or_404(slug)
+    site = sites.require_site(slug)
     if ActionForm().validate_on_submit():
         moderators.remove_moderator(_admin(), site, reader_id)
         flash(_("Moderator removed."))
