@@ -14,7 +14,7 @@ from commentsvc.accounts.identity import (
     normalise_email,
 )
 from commentsvc.accounts.models import Reader
-from commentsvc.comments import notify, posting, reports, threads
+from commentsvc.comments import lifecycle, notify, reports
 from commentsvc.consent import policies, records
 from commentsvc.core import mail, tokens
 from commentsvc.core.errors import Forbidden, Invalid, LinkInvalid
@@ -48,7 +48,7 @@ def change_display_name(reader: Reader, display_name: str) -> None:
     reader.display_name = name
     reader.display_name_key = key
     # Pages cached for anonymous readers show the old name until their threads move on.
-    threads.touch_threads_of(reader.id)
+    lifecycle.author_renamed(reader.id)
     try:
         db.session.commit()
     except IntegrityError as exc:
@@ -156,7 +156,7 @@ def delete_account(reader: Reader, password: str) -> None:
     _confirm_password(reader, password)
     email, locale = reader.email, reader.locale
     sessions.end_other_sessions(reader)
-    posting.anonymise_author(reader.id)
+    lifecycle.anonymise_author(reader.id)
     db.session.delete(reader)
     mail.queue_email(email, "account_deleted", locale)
     db.session.commit()

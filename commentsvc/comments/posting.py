@@ -1,4 +1,4 @@
-"""Posting, editing and deleting comments, and what a reader's departure leaves behind."""
+"""Posting, editing and deleting one's own comments (the checks; lifecycle makes the change)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
 
 from commentsvc.accounts.models import Reader
-from commentsvc.comments import notify
+from commentsvc.comments import eligibility, lifecycle
 from commentsvc.comments.models import Comment, CommentStatus, Site, Thread
 from commentsvc.comments.threads import get_comment
 from commentsvc.core.errors import Forbidden, Invalid, NotFound
@@ -25,9 +24,6 @@ class Rejected(Invalid):
 
     def __init__(self, message: object) -> None:
         super().__init__(message, "body")
-
-
-# --- threads ---------------------------------------------------------------------------
 
 
 def _check_body(body: str) -> tuple[str, str]:
@@ -48,14 +44,6 @@ def _check_body(body: str) -> tuple[str, str]:
     return text, render_comment(text)
 
 
-def _bump(thread_id: int, approved_delta: int = 0) -> None:
-    db.session.execute(
-        update(Thread)
-        .where(Thread.id == thread_id)
-        .values(version=Thread.version + 1, comment_count=Thread.comment_count + approved_delta)
-    )
-
-
 def post_comment(
     reader: Reader,
     thread: Thread,
@@ -68,18 +56,12 @@ def post_comment(
     moderation.rules), with the reasons stored for the moderators. signals are hold
     reasons found by the view (e.g. the form's honeypot).
 
-    :raises Forbidden: unverified, banned or suspended reader; locked or closed thread.
+    :raises PostingRefused: the reader may not post here now (see eligibility).
     :raises Rejected: banned words.
     :raises NotFound: the parent is not a visible comment of this thread.
     :raises Invalid: empty or over-long body.
     """
-    if not reader.is_verified:
-        raise Forbidden(_l("Verify your e-mail address before you comment."))
-    if thread.locked:
-        raise Forbidden(_l("This thread is locked: no new comments."))
-    refusal = rules.posting_refusal(reader, site, thread)
-    if refusal:
-        raise Forbidden(refusal)
+    eligibility.check(reader, site, thread)
     source, html = _check_body(body)
     parent = None
     if parent_id is not None:
@@ -93,7 +75,6 @@ def post_comment(
     verdict = rules.assess(reader, site, source, html, list(signals))
     if verdict.refusal:
         raise Rejected(verdict.refusal)
-    held = bool(verdict.holds)
     comment = Comment(
         thread_id=thread.id,
         parent_id=parent.id if parent else None,
@@ -102,15 +83,8 @@ def post_comment(
         author_id=reader.id,
         body_source=source,
         body_html=html,
-        status=CommentStatus.PENDING if held else CommentStatus.APPROVED,
     )
-    db.session.add(comment)
-    db.session.flush()
-    if held:
-        rules.store_holds(comment.id, verdict.holds)
-    else:
-        notify.comment_published(comment)
-    _bump(thread.id, 0 if held else 1)
+    lifecycle.add(comment, verdict.holds)
     db.session.commit()
     return comment
 
@@ -130,29 +104,20 @@ def edit_comment(reader: Reader, comment_id: int, body: str) -> Comment:
     """Change the text of one's own comment within the site's edit window.
 
     :raises NotFound: no such comment. :raises Forbidden: someone else's, or too late.
-    :raises Invalid: empty or over-long body.
+    :raises PostingRefused: the reader may not post here now (see eligibility).
+    :raises Rejected: banned words. :raises Invalid: empty or over-long body.
     """
     comment, thread = _own_comment(reader, comment_id)
     window = timedelta(seconds=thread.site.edit_window_seconds)
     if utcnow() - comment.created_at > window:
         raise Forbidden(_l("The time to edit this comment is over."))
-    if thread.locked:
-        raise Forbidden(_l("This thread is locked: no new comments."))
-    refusal = rules.posting_refusal(reader, thread.site, thread)
-    if refusal:
-        raise Forbidden(refusal)
-    comment.body_source, comment.body_html = _check_body(body)
+    eligibility.check(reader, thread.site, thread)
+    source, html = _check_body(body)
     # An edit meets the same rules as a new comment: it may go back to the queue.
-    verdict = rules.assess(reader, thread.site, comment.body_source, comment.body_html, [])
+    verdict = rules.assess(reader, thread.site, source, html, [])
     if verdict.refusal:
-        db.session.rollback()
         raise Rejected(verdict.refusal)
-    requeued = bool(verdict.holds) and comment.status == CommentStatus.APPROVED
-    if verdict.holds and comment.status in (CommentStatus.APPROVED, CommentStatus.PENDING):
-        comment.status = CommentStatus.PENDING
-        rules.store_holds(comment.id, verdict.holds)
-    comment.edited_at = utcnow()
-    _bump(thread.id, -1 if requeued else 0)
+    lifecycle.edit(comment, source, html, verdict.holds)
     db.session.commit()
     return comment
 
@@ -163,27 +128,5 @@ def delete_comment(reader: Reader, comment_id: int) -> None:
     :raises NotFound: no such comment. :raises Forbidden: someone else's.
     """
     comment, _thread = _own_comment(reader, comment_id)
-    _tombstone(comment)
+    lifecycle.delete(comment)
     db.session.commit()
-
-
-def _tombstone(comment: Comment) -> None:
-    was_approved = comment.status == CommentStatus.APPROVED
-    comment.status = CommentStatus.DELETED
-    comment.body_source = ""
-    comment.body_html = ""
-    _bump(comment.thread_id, -1 if was_approved else 0)
-
-
-def anonymise_author(reader_id: int) -> None:
-    """Turn every comment of a reader into an anonymous placeholder (account deletion).
-
-    Runs inside the caller's transaction.
-    """
-    for comment in db.session.scalars(
-        select(Comment).where(
-            Comment.author_id == reader_id, Comment.status != CommentStatus.DELETED
-        )
-    ):
-        _tombstone(comment)
-    db.session.execute(update(Comment).where(Comment.author_id == reader_id).values(author_id=None))

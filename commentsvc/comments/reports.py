@@ -3,19 +3,16 @@ published comment back to the moderators' queue."""
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from commentsvc.accounts.models import Reader
-from commentsvc.comments import posting, threads
+from commentsvc.comments import lifecycle, threads
 from commentsvc.comments.models import Comment, CommentStatus, Report, ReportReason
 from commentsvc.core.errors import Conflict, Forbidden, Invalid, NotFound
 from commentsvc.core.extensions import db
-from commentsvc.moderation import audit, rules
 from commentsvc.moderation.models import AuditAction, Ban, HoldReason
 
 TEXT_MAX = 1000
@@ -77,31 +74,15 @@ def _requeue_if_reported(comment: Comment) -> None:
     count = open_report_count(comment.id)
     if count < site.report_threshold:
         return
-    result = cast(
-        CursorResult[Any],
-        db.session.execute(
-            update(Comment)
-            .where(Comment.id == comment.id, Comment.status == CommentStatus.APPROVED)
-            .values(status=CommentStatus.PENDING)
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    if result.rowcount != 1:
-        return
-    posting._bump(comment.thread_id, -1)
-    rules.store_holds(comment.id, [(HoldReason.REPORTED, str(count))])
-    audit.record(
-        None,
-        AuditAction.REQUEUE,
-        target_type="comment",
-        target_id=comment.id,
-        target_label=f"{comment.thread.title or comment.thread.key} #{comment.id}",
-        site=site,
-        before=CommentStatus.APPROVED,
-        after=CommentStatus.PENDING,
+    lifecycle.transition(
+        comment,
+        CommentStatus.APPROVED,
+        CommentStatus.PENDING,
+        actor=None,
+        action=AuditAction.REQUEUE,
+        holds=[(HoldReason.REPORTED, str(count))],
         details={"open_reports": count},
     )
-    db.session.expire(comment)
 
 
 def open_report_count(comment_id: int) -> int:

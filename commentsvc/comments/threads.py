@@ -6,10 +6,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from commentsvc.comments import sites
+from commentsvc.comments import lifecycle, sites
 from commentsvc.comments.models import Comment, Site, Thread
 from commentsvc.core.errors import Invalid
 from commentsvc.core.extensions import db
@@ -75,24 +75,13 @@ def create_thread(site: Site, key: str, title: str, url: str) -> Thread:
 
 
 def set_locked(thread: Thread, locked: bool) -> None:
-    thread.locked = locked
-    thread.version += 1
+    """Lock the thread or unlock it (the site's own tools; moderators go through
+    moderation.decisions, which also writes the audit entry)."""
+    lifecycle.set_locked(thread, locked)
     db.session.commit()
 
 
 # --- reading ---------------------------------------------------------------------------
-
-
-def touch_threads_of(reader_id: int) -> None:
-    """Bump the version of every thread the reader commented in (e.g. after a rename).
-
-    Runs inside the caller's transaction.
-    """
-    db.session.execute(
-        update(Thread)
-        .where(Thread.id.in_(select(Comment.thread_id).where(Comment.author_id == reader_id)))
-        .values(version=Thread.version + 1)
-    )
 
 
 _COUNTS = (

@@ -7,8 +7,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from commentsvc.accounts.models import Reader
+from commentsvc.comments import lifecycle
 from commentsvc.comments.models import CommentStatus, Vote
-from commentsvc.comments.posting import _bump
 from commentsvc.comments.threads import get_comment
 from commentsvc.core.errors import Conflict, Forbidden, Invalid, NotFound
 from commentsvc.core.extensions import db
@@ -44,7 +44,7 @@ def vote(reader: Reader, comment_id: int, value: int) -> int:
         or 0
     )
     comment.score = score
-    _bump(comment.thread_id)
+    lifecycle.thread_changed(comment.thread_id)
     try:
         db.session.commit()
     except IntegrityError as exc:

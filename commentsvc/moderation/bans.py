@@ -63,7 +63,6 @@ def ban(
     site_id: int | None,
     reason: str = "",
     until: datetime | None = None,
-    commit: bool = True,
 ) -> Ban:
     """Ban a reader from one site (or every site, admins only), or suspend them until
     a moment. A new ban replaces an active one of the same scope.
@@ -71,6 +70,15 @@ def ban(
     :raises NotModerator: another site, or every site without being an admin.
     :raises ModerationError: an end in the past, a reason too long, or banning oneself.
     """
+    row = _add_ban(moderator, reader_id, site_id, reason, until)
+    db.session.commit()
+    return row
+
+
+def _add_ban(
+    moderator: Reader, reader_id: int, site_id: int | None, reason: str, until: datetime | None
+) -> Ban:
+    """ban() inside the caller's transaction."""
     reader = get_reader(reader_id)
     site = _scope_site(moderator, site_id)
     reason = reason.strip()
@@ -101,8 +109,6 @@ def ban(
         reason=reason,
         details={"until": until.isoformat() if until else None, "all_sites": site is None},
     )
-    if commit:
-        db.session.commit()
     return row
 
 
@@ -135,7 +141,7 @@ def ban_author(
     if author is None:
         raise NothingThere(_l("The author of this comment deleted their account."))
     site_id = None if all_sites else comment.thread.site_id
-    ban(moderator, author.id, site_id, reason, commit=False)
+    _add_ban(moderator, author.id, site_id, reason, None)
     stmt = (
         select(Comment)
         .join(Thread, Thread.id == Comment.thread_id)

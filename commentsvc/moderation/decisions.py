@@ -6,14 +6,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, cast
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 
 from commentsvc.accounts.models import Reader
-from commentsvc.comments import notify, posting, threads
+from commentsvc.comments import lifecycle, threads
 from commentsvc.comments.models import Comment, CommentStatus, Report, Thread
 from commentsvc.core.errors import ServiceError
 from commentsvc.core.extensions import db, utcnow
@@ -97,30 +96,6 @@ DECISION_ACTIONS = {
 # --- decisions -------------------------------------------------------------------------
 
 
-def label(comment: Comment) -> str:
-    """How the audit log names a comment: its thread and number (never its text, which
-    a delete or the author's account deletion must be able to remove)."""
-    thread = comment.thread
-    return f"{thread.title or thread.key} #{comment.id}"
-
-
-def _conditional(comment_id: int, expected: str, values: dict[str, Any]) -> bool:
-    """Change the comment only if its status is still the expected one.
-
-    The database decides between two moderators: the second UPDATE matches no row.
-    """
-    result = cast(
-        CursorResult[Any],
-        db.session.execute(
-            update(Comment)
-            .where(Comment.id == comment_id, Comment.status == expected)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    return result.rowcount == 1
-
-
 def _resolve_reports(comment_id: int) -> None:
     db.session.execute(
         update(Report)
@@ -133,37 +108,19 @@ def _resolve_reports(comment_id: int) -> None:
 def apply(
     moderator: Reader, comment: Comment, decision: Decision, reason: str, expected: str
 ) -> bool:
-    """Decide one comment inside the caller's transaction; False if it was no longer
-    in the expected status (someone else was first)."""
-    new = RESULT[decision]
-    values: dict[str, Any] = {"status": new}
-    if decision is Decision.DELETE:
-        # A moderator's delete removes the text for good (e.g. illegal content).
-        values.update(body_source="", body_html="", pinned=False)
-    if not _conditional(comment.id, expected, values):
-        return False
-    delta = int(new == CommentStatus.APPROVED) - int(expected == CommentStatus.APPROVED)
-    posting._bump(comment.thread_id, delta)
-    _resolve_reports(comment.id)
-    thread = comment.thread
-    audit.record(
-        moderator,
-        AuditAction(decision.value),
-        target_type="comment",
-        target_id=comment.id,
-        target_label=label(comment),
-        site=thread.site,
-        before=expected,
-        after=new,
+    """Decide one comment inside the caller's transaction (its reports are settled
+    too); False if it was no longer in the expected status (someone else was first)."""
+    decided = lifecycle.transition(
+        comment,
+        expected,
+        RESULT[decision],
+        actor=moderator,
+        action=AuditAction(decision.value),
         reason=reason,
     )
-    db.session.expire(comment)
-    if decision is Decision.APPROVE:
-        notify.comment_published(comment)
-        notify.comment_decided(comment, approved=True)
-    elif decision is Decision.REJECT:
-        notify.comment_decided(comment, approved=False, reason=reason)
-    return True
+    if decided:
+        _resolve_reports(comment.id)
+    return decided
 
 
 def _check(decision: Decision, expected: str, reason: str) -> None:
@@ -287,24 +244,17 @@ def undo(moderator: Reader, comment_id: int) -> Comment:
     entry = audit.latest_decision(comment_id)
     if entry is None or not undoable(entry, comment.status):
         raise ModerationError(_l("This decision can no longer be undone."))
-    before = entry.status_after
-    if not _conditional(comment_id, before, {"status": CommentStatus.PENDING}):
-        raise _already_decided(comment_id)
-    posting._bump(comment.thread_id, -int(before == CommentStatus.APPROVED))
-    thread = comment.thread
-    audit.record(
-        moderator,
-        AuditAction.UNDO,
-        target_type="comment",
-        target_id=comment_id,
-        target_label=label(comment),
-        site=thread.site,
-        before=before,
-        after=CommentStatus.PENDING,
+    undone = lifecycle.transition(
+        comment,
+        entry.status_after,
+        CommentStatus.PENDING,
+        actor=moderator,
+        action=AuditAction.UNDO,
         details={"undid": entry.id},
     )
+    if not undone:
+        raise _already_decided(comment_id)
     db.session.commit()
-    db.session.expire(comment)
     return comment
 
 
@@ -318,17 +268,7 @@ def set_pinned(moderator: Reader, comment_id: int, pinned: bool) -> Comment:
         raise ModerationError(_l("Only a published comment can be pinned."))
     if comment.pinned == pinned:
         return comment
-    comment.pinned = pinned
-    posting._bump(comment.thread_id)
-    thread = comment.thread
-    audit.record(
-        moderator,
-        AuditAction.PIN if pinned else AuditAction.UNPIN,
-        target_type="comment",
-        target_id=comment.id,
-        target_label=label(comment),
-        site=thread.site,
-    )
+    lifecycle.set_pinned(comment, pinned, moderator)
     db.session.commit()
     return comment
 
@@ -345,8 +285,7 @@ def set_locked(moderator: Reader, thread_id: int, locked: bool) -> Thread:
     """Lock a thread (no new comments, votes or edits) or unlock it."""
     thread = get_thread(moderator, thread_id)
     if thread.locked != locked:
-        thread.locked = locked
-        thread.version += 1
+        lifecycle.set_locked(thread, locked)
         audit.record(
             moderator,
             AuditAction.LOCK if locked else AuditAction.UNLOCK,
@@ -369,7 +308,7 @@ def dismiss_reports(moderator: Reader, comment_id: int) -> Comment:
         AuditAction.DISMISS_REPORTS,
         target_type="comment",
         target_id=comment.id,
-        target_label=label(comment),
+        target_label=lifecycle.label(comment),
         site=thread.site,
     )
     db.session.commit()

@@ -1,4 +1,5 @@
-"""What happens to a new comment: who may post, which words refuse it, which rules hold it."""
+"""What happens to a new comment: bans and closed threads (for comments.eligibility), which
+words refuse it, which rules hold it."""
 
 from __future__ import annotations
 
@@ -168,22 +169,6 @@ def closed_since(site: Site, thread: Thread) -> datetime | None:
         return None
     closes = first + timedelta(days=site.close_after_days)
     return closes if closes <= utcnow() else None
-
-
-def posting_refusal(reader: Reader, site: Site, thread: Thread) -> str | None:
-    """Why the reader cannot post in this thread now (ban, suspension, closed), or None."""
-    ban = active_ban(reader.id, site.id)
-    if ban is not None:
-        return ban_message(ban, site)
-    closed = closed_since(site, thread)
-    if closed is not None:
-        return str(
-            _l(
-                "This thread closed for new comments on %(date)s.",
-                date=format_datetime(closed, "short") + " UTC",
-            )
-        )
-    return None
 
 
 # --- trust and holds -------------------------------------------------------------------

@@ -14,12 +14,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from commentsvc.accounts.models import Reader
-from commentsvc.comments import posting, reading, reports, threads, votes
+from commentsvc.comments import eligibility, posting, reading, reports, threads, votes
 from commentsvc.comments.limits import limit_posting
 from commentsvc.comments.openapi import document
 from commentsvc.comments.page_cache import mark_shareable
 from commentsvc.comments.reading import CommentView
-from commentsvc.consent import policies
 from commentsvc.core.errors import Invalid
 
 bp = Blueprint("comments_api", __name__, url_prefix="/api/v1")
@@ -146,11 +145,6 @@ def post_comment(site_slug: str, key: str) -> Json:
     if found is None:
         return _error(_("There is no such thread."), 404)
     site, thread = found
-    if policies.pending_acceptances(reader, site):
-        return {
-            "error": _("Please accept the new terms of use or privacy policy before you comment."),
-            "accept_url": url_for("consent.accept_policies", site=site.slug),
-        }, 403
     data = _json_body()
     body, parent_id = data.get("body"), data.get("parent_id")
     if not isinstance(body, str):
@@ -159,6 +153,11 @@ def post_comment(site_slug: str, key: str) -> Json:
         return _error(_("parent_id must be a comment id."), 422)
     try:
         comment = posting.post_comment(reader, thread, site, body, parent_id)
+    except eligibility.PostingRefused as exc:
+        answer = {"error": str(exc)}
+        if exc.refusal.reason is eligibility.Reason.POLICIES:
+            answer["accept_url"] = url_for("consent.accept_policies", site=site.slug)
+        return answer, 403
     except Invalid as exc:
         # Far over the limit is "too large" rather than "too long".
         if len(body) > posting.BODY_MAX * 10:

@@ -17,7 +17,16 @@ from werkzeug.wrappers import Response
 
 from commentsvc.accounts import sessions, widget_sign_in
 from commentsvc.accounts.models import Reader
-from commentsvc.comments import notify, posting, reading, reports, sites, threads, votes
+from commentsvc.comments import (
+    eligibility,
+    notify,
+    posting,
+    reading,
+    reports,
+    sites,
+    threads,
+    votes,
+)
 from commentsvc.comments.forms import CommentForm, VoteForm
 from commentsvc.comments.limits import limit_posting
 from commentsvc.comments.models import Site, Thread
@@ -97,8 +106,12 @@ def _render_thread(
     frame_origin: str | None,
     status: int = 200,
     failed: dict[str, Any] | None = None,
+    refusal: eligibility.Refusal | None = None,
 ) -> Page:
+    """The thread page; refusal, when the caller already has it (a refused post)."""
     reader = viewer(site)
+    if refusal is None:
+        refusal = eligibility.refusal(reader, site, thread_row)
     context: dict[str, Any] = {
         "site": site,
         "thread": thread_row,
@@ -110,10 +123,8 @@ def _render_thread(
         "framed": g.framed,
         "first_party_url": thread_url(site, thread_row.key),
         "sort": _sort(),
-        # New terms or privacy policy to accept: the page shows them instead of the form.
-        "pending_policies": policies.pending_acceptances(reader, site) if reader else [],
-        # A ban, suspension or closed thread: the page says why instead of showing the form.
-        "cannot_post": rules.posting_refusal(reader, site, thread_row) if reader else None,
+        # Why there is no comment form, if there is none (the page says so instead).
+        "refusal": refusal,
     }
     # Comments this reader reported show "reported" instead of the Report form.
     g.my_reports = reports.reported_ids(reader.id, thread_row.id) if reader else set()
@@ -184,9 +195,6 @@ def _check_in_thread(thread_row: Thread, comment_id: int) -> None:
 def post(site_slug: str, key: str) -> Page:
     site, thread_row, reader = _load(site_slug, key)
     form = CommentForm()
-    if policies.pending_acceptances(reader, site):
-        message = _("Please accept the new terms of use or privacy policy before you comment.")
-        return _refused(site, thread_row, form, message, 403)
     if form.validate():
         try:
             comment = posting.post_comment(
@@ -198,7 +206,7 @@ def post(site_slug: str, key: str) -> Page:
                 rules.form_signals(form.website.data, form.started.data),
             )
         except ServiceError as exc:
-            return _refused(site, thread_row, form, str(exc), http_status(exc))
+            return _refused(site, thread_row, form, exc)
         # The form's "e-mail me about replies" box, where the form had one.
         if request.form.get("notify_choice"):
             notify.set_comment_replies(
@@ -212,8 +220,20 @@ def _form_errors(form: Any) -> list[str]:
     return [str(e) for errors in form.errors.values() for e in errors]
 
 
-def _refused(site: Site, thread_row: Thread, form: CommentForm, message: str, status: int) -> Page:
+def _refused(
+    site: Site,
+    thread_row: Thread,
+    form: CommentForm,
+    error: ServiceError | str,
+    status: int = 422,
+) -> Page:
     """Show the thread again with the reader's text kept and the reason next to the form."""
+    message = str(error)
+    refusal = None
+    if isinstance(error, ServiceError):
+        status = http_status(error)
+        if isinstance(error, eligibility.PostingRefused):
+            refusal = error.refusal
     failed = {
         "parent_id": form.parent_id.data,
         "comment_id": request.view_args.get("comment_id") if request.view_args else None,
@@ -221,7 +241,7 @@ def _refused(site: Site, thread_row: Thread, form: CommentForm, message: str, st
         "error": message,
     }
     frame_origin = _frame_origin(site) if g.framed else None
-    return _render_thread(site, thread_row, frame_origin, status, failed)
+    return _render_thread(site, thread_row, frame_origin, status, failed, refusal)
 
 
 def edit(site_slug: str, key: str, comment_id: int) -> Page:
@@ -232,7 +252,7 @@ def edit(site_slug: str, key: str, comment_id: int) -> Page:
         try:
             posting.edit_comment(reader, comment_id, form.body.data)
         except ServiceError as exc:
-            return _refused(site, thread_row, form, str(exc), http_status(exc))
+            return _refused(site, thread_row, form, exc)
         return _back(site_slug, key, f"#c{comment_id}")
     return _refused(site, thread_row, form, " ".join(_form_errors(form)), 422)
 

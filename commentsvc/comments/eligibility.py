@@ -1,0 +1,87 @@
+"""The one answer to "may this reader post in this thread now?".
+
+`refusal()` is asked by the service before every post or edit, and by the thread
+pages to decide what to show instead of the comment form. A refused post raises
+`PostingRefused`, which carries the refusal, so a view that shows the page again
+does not work it out a second time. (Rate limits are the views' decorators: they
+count requests, not the reader's standing.)
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+
+from commentsvc.accounts.models import Reader
+from commentsvc.comments.models import Site, Thread
+from commentsvc.consent import policies
+from commentsvc.consent.policies import Policy
+from commentsvc.core.errors import Forbidden
+from commentsvc.moderation import rules
+
+
+class Reason(enum.StrEnum):
+    LOCKED = "locked"
+    SIGNED_OUT = "signed_out"
+    POLICIES = "policies"
+    UNVERIFIED = "unverified"
+    BANNED = "banned"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why the reader cannot post; message is for the reader. For POLICIES, the
+    versions to accept first."""
+
+    reason: Reason
+    message: str
+    pending: tuple[Policy, ...] = ()
+
+
+class PostingRefused(Forbidden):
+    """The reader may not post here now; refusal says why."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
+def refusal(reader: Reader | None, site: Site, thread: Thread) -> Refusal | None:
+    """Why reader may not post in thread now, or None when they may.
+
+    In this order: a locked thread (whoever reads it), signed out, new policy
+    versions to accept, an unverified address, a ban or suspension on the site, a
+    thread closed by the site's rule.
+    """
+    if thread.locked:
+        return Refusal(Reason.LOCKED, str(_l("This thread is locked: no new comments.")))
+    if reader is None:
+        return Refusal(Reason.SIGNED_OUT, str(_l("Sign in first.")))
+    pending = policies.pending_acceptances(reader, site)
+    if pending:
+        message = _l("Please accept the new terms of use or privacy policy before you comment.")
+        return Refusal(Reason.POLICIES, str(message), tuple(pending))
+    if not reader.is_verified:
+        return Refusal(Reason.UNVERIFIED, str(_l("Verify your e-mail address before you comment.")))
+    ban = rules.active_ban(reader.id, site.id)
+    if ban is not None:
+        return Refusal(Reason.BANNED, rules.ban_message(ban, site))
+    closed = rules.closed_since(site, thread)
+    if closed is not None:
+        message = _l(
+            "This thread closed for new comments on %(date)s.",
+            date=format_datetime(closed, "short") + " UTC",
+        )
+        return Refusal(Reason.CLOSED, str(message))
+    return None
+
+
+def check(reader: Reader | None, site: Site, thread: Thread) -> None:
+    """:raises PostingRefused: the reader may not post in thread now."""
+    found = refusal(reader, site, thread)
+    if found is not None:
+        raise PostingRefused(found)

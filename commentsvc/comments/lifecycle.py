@@ -1,0 +1,174 @@
+"""Every change of a comment's state, in one place.
+
+Publishing, holding, editing, deleting, a moderator's decision and its undo, a
+requeue by readers' reports, a pin: each function here changes the comment and,
+together, what depends on it: the thread's approved count and its version (which
+the anonymous page cache trusts), the reasons a held comment waits, the e-mails to
+its author and repliers, and the audit entry. Nothing else writes Comment.status,
+Thread.version or Thread.comment_count.
+
+They run in the caller's transaction and never commit: the use case commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
+
+from commentsvc.accounts.models import Reader
+from commentsvc.comments import notify
+from commentsvc.comments.models import Comment, CommentStatus, Thread
+from commentsvc.core.extensions import db, utcnow
+from commentsvc.moderation import audit, rules
+from commentsvc.moderation.models import AuditAction
+from commentsvc.moderation.rules import Hold
+
+APPROVED = CommentStatus.APPROVED
+
+
+def thread_changed(thread_id: int, approved_delta: int = 0) -> None:
+    """Something visible in the thread changed: a new version for the page cache, and
+    approved_delta added to its approved count."""
+    db.session.execute(
+        update(Thread)
+        .where(Thread.id == thread_id)
+        .values(version=Thread.version + 1, comment_count=Thread.comment_count + approved_delta)
+    )
+
+
+def label(comment: Comment) -> str:
+    """How the audit log names a comment: its thread and number (never its text, which
+    a delete or the author's account deletion must be able to remove)."""
+    thread = comment.thread
+    return f"{thread.title or thread.key} #{comment.id}"
+
+
+def add(comment: Comment, holds: Sequence[Hold]) -> None:
+    """A new comment: held as pending with the reasons, or published (and repliers told)."""
+    comment.status = CommentStatus.PENDING if holds else APPROVED
+    db.session.add(comment)
+    db.session.flush()
+    if holds:
+        rules.store_holds(comment.id, list(holds))
+    else:
+        notify.comment_published(comment)
+    thread_changed(comment.thread_id, 0 if holds else 1)
+
+
+def edit(comment: Comment, source: str, html: str, holds: Sequence[Hold]) -> None:
+    """New text for a comment; holds send a published or pending one (back) to the queue."""
+    requeued = bool(holds) and comment.status == APPROVED
+    comment.body_source, comment.body_html = source, html
+    if holds and comment.status in (APPROVED, CommentStatus.PENDING):
+        comment.status = CommentStatus.PENDING
+        rules.store_holds(comment.id, list(holds))
+    comment.edited_at = utcnow()
+    thread_changed(comment.thread_id, -1 if requeued else 0)
+
+
+def delete(comment: Comment) -> None:
+    """The author's delete: a placeholder without text, so replies keep their place."""
+    was_approved = comment.status == APPROVED
+    comment.status = CommentStatus.DELETED
+    comment.body_source = ""
+    comment.body_html = ""
+    thread_changed(comment.thread_id, -1 if was_approved else 0)
+
+
+def anonymise_author(reader_id: int) -> None:
+    """Every comment of a reader becomes an anonymous placeholder (account deletion)."""
+    for comment in db.session.scalars(
+        select(Comment).where(
+            Comment.author_id == reader_id, Comment.status != CommentStatus.DELETED
+        )
+    ):
+        delete(comment)
+    db.session.execute(update(Comment).where(Comment.author_id == reader_id).values(author_id=None))
+
+
+def author_renamed(reader_id: int) -> None:
+    """Every thread the reader commented in shows a new name: new versions for the cache."""
+    db.session.execute(
+        update(Thread)
+        .where(Thread.id.in_(select(Comment.thread_id).where(Comment.author_id == reader_id)))
+        .values(version=Thread.version + 1)
+    )
+
+
+def transition(
+    comment: Comment,
+    expected: str,
+    new: CommentStatus,
+    *,
+    actor: Reader | None,
+    action: AuditAction,
+    reason: str = "",
+    holds: Sequence[Hold] = (),
+    details: dict[str, Any] | None = None,
+) -> bool:
+    """Move the comment from expected to new, if it is still in expected: False when
+    someone else changed it first (the database decides between two moderators).
+
+    A moderator's delete also removes the text for good. Approving publishes (repliers
+    and the author are told), rejecting tells the author why; holds are stored when the
+    comment goes back to the queue. The audit entry names actor (None: the service).
+    """
+    values: dict[str, Any] = {"status": new}
+    if new == CommentStatus.DELETED:
+        values.update(body_source="", body_html="", pinned=False)
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(Comment)
+            .where(Comment.id == comment.id, Comment.status == expected)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if result.rowcount != 1:
+        return False
+    thread_changed(comment.thread_id, int(new == APPROVED) - int(expected == APPROVED))
+    if holds:
+        rules.store_holds(comment.id, list(holds))
+    thread = comment.thread
+    audit.record(
+        actor,
+        action,
+        target_type="comment",
+        target_id=comment.id,
+        target_label=label(comment),
+        site=thread.site,
+        before=expected,
+        after=new,
+        reason=reason,
+        details=details,
+    )
+    db.session.expire(comment)
+    if action is AuditAction.APPROVE:
+        notify.comment_published(comment)
+        notify.comment_decided(comment, approved=True)
+    elif action is AuditAction.REJECT:
+        notify.comment_decided(comment, approved=False, reason=reason)
+    return True
+
+
+def set_pinned(comment: Comment, pinned: bool, actor: Reader) -> None:
+    """Pin a comment to the top of its thread, or unpin it."""
+    comment.pinned = pinned
+    thread_changed(comment.thread_id)
+    audit.record(
+        actor,
+        AuditAction.PIN if pinned else AuditAction.UNPIN,
+        target_type="comment",
+        target_id=comment.id,
+        target_label=label(comment),
+        site=comment.thread.site,
+    )
+
+
+def set_locked(thread: Thread, locked: bool) -> None:
+    """Lock a thread (no new comments, votes or edits) or unlock it."""
+    thread.locked = locked
+    thread_changed(thread.id)
