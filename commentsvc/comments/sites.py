@@ -9,9 +9,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from commentsvc.accounts.models import Reader
 from commentsvc.comments.models import ModerationPolicy, Site
 from commentsvc.core.errors import Conflict, Invalid, NotFound
 from commentsvc.core.extensions import db
+from commentsvc.moderation import audit
+from commentsvc.moderation.models import AuditAction
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -96,8 +99,13 @@ def create_site(
     origins: list[str],
     moderation_policy: str = ModerationPolicy.HOLD_NONE,
     edit_window_seconds: int = 15 * 60,
+    by: Reader | None = None,
 ) -> Site:
-    """:raises Invalid: a bad slug, name or origin. :raises SiteExists: slug taken."""
+    """Register a site; by, the admin doing it (audited with the site's settings; the
+    command line passes None).
+
+    :raises Invalid: a bad slug, name or origin. :raises SiteExists: slug taken.
+    """
     slug, name, cleaned = _check(slug, name, origins)
     site = Site(
         slug=slug,
@@ -108,10 +116,13 @@ def create_site(
     )
     db.session.add(site)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as exc:
         db.session.rollback()
         raise SiteExists from exc
+    if by is not None:
+        audit.record_site_change(by, AuditAction.SITE_CREATE, site)
+    db.session.commit()
     return site
 
 
@@ -121,8 +132,12 @@ def update_site(
     origins: list[str],
     moderation_policy: str,
     edit_window_seconds: int,
+    by: Reader | None = None,
 ) -> None:
-    """:raises Invalid: a bad name, origin, policy or edit window."""
+    """Change a site's settings; by, the admin doing it (audited in the same transaction).
+
+    :raises Invalid: a bad name, origin, policy or edit window.
+    """
     _, name, cleaned = _check(site.slug, name, origins)
     if not 0 <= edit_window_seconds <= 7 * 24 * 3600:
         raise Invalid(_l("The edit window is 0 to 10080 minutes."), "edit_window")
@@ -134,6 +149,8 @@ def update_site(
     site.origins = cleaned
     site.moderation_policy = policy
     site.edit_window_seconds = edit_window_seconds
+    if by is not None:
+        audit.record_site_change(by, AuditAction.SITE_UPDATE, site)
     db.session.commit()
 
 

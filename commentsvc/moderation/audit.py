@@ -182,7 +182,8 @@ def latest_decision(comment_id: int) -> AuditEntry | None:
 
 
 def record_site_change(actor: Reader, action: AuditAction, site: Site) -> None:
-    """Log an admin's registering or editing of a site (its settings after the change)."""
+    """Log an admin's registering or editing of a site (its settings after the change), in
+    the caller's transaction."""
     record(
         actor,
         action,
@@ -196,4 +197,3 @@ def record_site_change(actor: Reader, action: AuditAction, site: Site) -> None:
             "edit_window_seconds": site.edit_window_seconds,
         },
     )
-    db.session.commit()

@@ -11,8 +11,6 @@ from commentsvc.comments import sites
 from commentsvc.comments.forms import SiteForm
 from commentsvc.core import access
 from commentsvc.core.errors import Invalid
-from commentsvc.moderation import audit
-from commentsvc.moderation.models import AuditAction
 
 bp = Blueprint("sites_admin", __name__, url_prefix="/admin")
 access.restrict(bp, access.is_admin)
@@ -40,13 +38,13 @@ def new_site() -> Page:
                 _origins(form.origins.data),
                 form.moderation_policy.data,
                 form.edit_window_minutes.data * 60,
+                by=current_user._get_current_object(),
             )
         except Invalid as exc:
             form[exc.field if exc.field in form else "origins"].errors.append(str(exc))
         except sites.SiteExists:
             form.slug.errors.append(_("A site with this slug already exists."))
         else:
-            audit.record_site_change(current_user, AuditAction.SITE_CREATE, site)
             flash(_("Site %(name)s registered.", name=site.name))
             return redirect(url_for("sites_admin.edit_site", slug=site.slug), 303)
     status = 422 if request.method == "POST" else 200
@@ -75,11 +73,11 @@ def edit_site(slug: str) -> Page:
                 _origins(form.origins.data),
                 form.moderation_policy.data,
                 form.edit_window_minutes.data * 60,
+                by=current_user._get_current_object(),
             )
         except Invalid as exc:
             form[exc.field if exc.field in form else "origins"].errors.append(str(exc))
         else:
-            audit.record_site_change(current_user, AuditAction.SITE_UPDATE, site)
             flash(_("Site %(name)s saved.", name=site.name))
             return redirect(url_for("sites_admin.edit_site", slug=site.slug), 303)
     status = 422 if request.method == "POST" else 200
