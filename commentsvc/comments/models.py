@@ -6,10 +6,12 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from commentsvc.core.extensions import Model, utcnow
+from commentsvc.core.labels import LabelledEnum, name_members
 
 if TYPE_CHECKING:
     from commentsvc.accounts.models import Reader
@@ -65,12 +67,24 @@ class Thread(Model):
     site: Mapped[Site] = relationship()
 
 
-class CommentStatus(enum.StrEnum):
+class CommentStatus(LabelledEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
     SPAM = "spam"
     DELETED = "deleted"
+
+
+name_members(
+    CommentStatus,
+    {
+        CommentStatus.PENDING: _l("pending"),
+        CommentStatus.APPROVED: _l("published"),
+        CommentStatus.REJECTED: _l("rejected"),
+        CommentStatus.SPAM: _l("spam"),
+        CommentStatus.DELETED: _l("deleted"),
+    },
+)
 
 
 class Comment(Model):
@@ -118,12 +132,24 @@ class Vote(Model):
     value: Mapped[int]
 
 
-class ReportReason(enum.StrEnum):
+class ReportReason(LabelledEnum):
     SPAM = "spam"
     ABUSE = "abuse"
     OFF_TOPIC = "off_topic"
     ILLEGAL = "illegal"
     OTHER = "other"
+
+
+name_members(
+    ReportReason,
+    {
+        ReportReason.SPAM: _l("Spam or advertising"),
+        ReportReason.ABUSE: _l("Abuse or harassment"),
+        ReportReason.OFF_TOPIC: _l("Off-topic"),
+        ReportReason.ILLEGAL: _l("Illegal content"),
+        ReportReason.OTHER: _l("Something else"),
+    },
+)
 
 
 class Report(Model):

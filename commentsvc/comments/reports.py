@@ -17,21 +17,6 @@ from commentsvc.moderation.models import AuditAction, Ban, HoldReason
 
 TEXT_MAX = 1000
 
-REASON_LABELS = {
-    ReportReason.SPAM: _l("Spam or advertising"),
-    ReportReason.ABUSE: _l("Abuse or harassment"),
-    ReportReason.OFF_TOPIC: _l("Off-topic"),
-    ReportReason.ILLEGAL: _l("Illegal content"),
-    ReportReason.OTHER: _l("Something else"),
-}
-
-
-def reason_label(reason: str) -> str:
-    try:
-        return str(REASON_LABELS[ReportReason(reason)])
-    except ValueError:
-        return reason
-
 
 def report_comment(reader: Reader, comment_id: int, reason: str, text: str = "") -> Report:
     """Report a published comment. Past the site's threshold of readers it goes back to

@@ -23,22 +23,6 @@ from commentsvc.moderation.moderators import ModerationError, NothingThere, chec
 REASON_MAX = 1000
 
 
-STATUS_LABELS = {
-    CommentStatus.PENDING: _l("pending"),
-    CommentStatus.APPROVED: _l("published"),
-    CommentStatus.REJECTED: _l("rejected"),
-    CommentStatus.SPAM: _l("spam"),
-    CommentStatus.DELETED: _l("deleted"),
-}
-
-
-def status_label(status: str) -> str:
-    try:
-        return str(STATUS_LABELS[CommentStatus(status)])
-    except ValueError:
-        return status
-
-
 class AlreadyDecided(ModerationError):
     """Someone else decided the comment first; nothing was overwritten."""
 
@@ -48,12 +32,12 @@ class AlreadyDecided(ModerationError):
                 "This comment was already decided by %(name)s (now: %(status)s). "
                 "Nothing was changed.",
                 name=by,
-                status=status_label(status),
+                status=CommentStatus.label_of(status),
             )
         else:
             message = _l(
                 "This comment changed meanwhile (now: %(status)s). Nothing was changed.",
-                status=status_label(status),
+                status=CommentStatus.label_of(status),
             )
         super().__init__(message)
         self.by = by

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from commentsvc.core.extensions import Model, utcnow
+from commentsvc.core.labels import LabelledEnum, name_members
 
 if TYPE_CHECKING:
     from commentsvc.accounts.models import Reader
@@ -30,7 +31,7 @@ class SiteModerator(Model):
     reader: Mapped[Reader] = relationship()
 
 
-class HoldReason(enum.StrEnum):
+class HoldReason(LabelledEnum):
     """Why a comment waits in the queue."""
 
     HOLD_ALL = "hold_all"
@@ -40,6 +41,20 @@ class HoldReason(enum.StrEnum):
     REPORTED = "reported"
     HONEYPOT = "honeypot"
     TOO_FAST = "too_fast"
+
+
+name_members(
+    HoldReason,
+    {
+        HoldReason.HOLD_ALL: _l("Site holds every comment"),
+        HoldReason.NEW_READER: _l("New reader"),
+        HoldReason.LINKS: _l("Many links"),
+        HoldReason.SUSPICIOUS_WORDS: _l("Suspicious words"),
+        HoldReason.REPORTED: _l("Reported by readers"),
+        HoldReason.HONEYPOT: _l("Hidden field filled in (likely a bot)"),
+        HoldReason.TOO_FAST: _l("Form sent too fast (likely a bot)"),
+    },
+)
 
 
 class CommentHold(Model):
@@ -57,9 +72,15 @@ class CommentHold(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class BanKind(enum.StrEnum):
+class BanKind(LabelledEnum):
     BAN = "ban"
     SUSPENSION = "suspension"
+
+
+name_members(
+    BanKind,
+    {BanKind.BAN: _l("banned"), BanKind.SUSPENSION: _l("suspended")},
+)
 
 
 class Ban(Model):
@@ -98,7 +119,7 @@ class TrustMark(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class AuditAction(enum.StrEnum):
+class AuditAction(LabelledEnum):
     APPROVE = "approve"
     REJECT = "reject"
     SPAM = "spam"
@@ -121,6 +142,35 @@ class AuditAction(enum.StrEnum):
     REMOVE_MODERATOR = "remove_moderator"
     SITE_CREATE = "site_create"
     SITE_UPDATE = "site_update"
+
+
+name_members(
+    AuditAction,
+    {
+        AuditAction.APPROVE: _l("approved"),
+        AuditAction.REJECT: _l("rejected"),
+        AuditAction.SPAM: _l("marked as spam"),
+        AuditAction.DELETE: _l("deleted"),
+        AuditAction.UNDO: _l("undid a decision"),
+        AuditAction.REQUEUE: _l("sent back to the queue (reports)"),
+        AuditAction.DISMISS_REPORTS: _l("dismissed reports"),
+        AuditAction.PIN: _l("pinned"),
+        AuditAction.UNPIN: _l("unpinned"),
+        AuditAction.LOCK: _l("locked"),
+        AuditAction.UNLOCK: _l("unlocked"),
+        AuditAction.BAN: _l("banned"),
+        AuditAction.SUSPEND: _l("suspended"),
+        AuditAction.UNBAN: _l("lifted a ban"),
+        AuditAction.TRUST: _l("marked trusted"),
+        AuditAction.UNTRUST: _l("removed trust"),
+        AuditAction.HOLD_RULES: _l("changed hold rules"),
+        AuditAction.WORD_LISTS: _l("changed word lists"),
+        AuditAction.ADD_MODERATOR: _l("added a moderator"),
+        AuditAction.REMOVE_MODERATOR: _l("removed a moderator"),
+        AuditAction.SITE_CREATE: _l("registered a site"),
+        AuditAction.SITE_UPDATE: _l("changed a site"),
+    },
+)
 
 
 class AuditEntry(Model):

@@ -29,23 +29,6 @@ WORDS_MAX = 1000
 # English keyboard and the same word typed in Azerbaijani must match each other.
 _EXTRA_FOLDS = str.maketrans({"\u0131": "i"})
 
-HOLD_LABELS = {
-    HoldReason.HOLD_ALL: _l("Site holds every comment"),
-    HoldReason.NEW_READER: _l("New reader"),
-    HoldReason.LINKS: _l("Many links"),
-    HoldReason.SUSPICIOUS_WORDS: _l("Suspicious words"),
-    HoldReason.REPORTED: _l("Reported by readers"),
-    HoldReason.HONEYPOT: _l("Hidden field filled in (likely a bot)"),
-    HoldReason.TOO_FAST: _l("Form sent too fast (likely a bot)"),
-}
-
-
-def hold_label(reason: str) -> str:
-    try:
-        return str(HOLD_LABELS[HoldReason(reason)])
-    except ValueError:
-        return reason
-
 
 # --- words -----------------------------------------------------------------------------
 

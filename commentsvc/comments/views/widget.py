@@ -29,7 +29,7 @@ from commentsvc.comments import (
 )
 from commentsvc.comments.forms import CommentForm, VoteForm
 from commentsvc.comments.limits import limit_posting
-from commentsvc.comments.models import Site, Thread
+from commentsvc.comments.models import ReportReason, Site, Thread
 from commentsvc.comments.page_cache import mark_shareable
 from commentsvc.comments.sites import origin_of
 from commentsvc.consent import policies
@@ -128,6 +128,8 @@ def _render_thread(
     }
     # Comments this reader reported show "reported" instead of the Report form.
     g.my_reports = reports.reported_ids(reader.id, thread_row.id) if reader else set()
+    # The Report form's choices, named once for every comment of the page.
+    g.report_reasons = [(r.value, r.label) for r in ReportReason] if reader else []
     g.form_started = rules.form_token()
     g.reply_emails_default = notify.settings_for(reader.id).reply_emails if reader else False
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import flash, redirect, request, url_for
@@ -11,15 +11,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from commentsvc.accounts.models import Reader
-from commentsvc.comments.models import Site
-from commentsvc.comments.reports import reason_label
+from commentsvc.comments.models import CommentStatus, ReportReason, Site
 from commentsvc.core.errors import Conflict
 from commentsvc.core.links import safe_next_url
 from commentsvc.core.security import render_error
-from commentsvc.moderation import moderators, rules
-from commentsvc.moderation.decisions import status_label
+from commentsvc.moderation import moderators
 from commentsvc.moderation.forms import ActionForm, AuthorForm, DecisionForm, template_choices
-from commentsvc.moderation.models import AuditAction, BanKind
+from commentsvc.moderation.models import AuditAction, BanKind, HoldReason
 from commentsvc.moderation.views import bp
 
 Page = str | tuple[str, int] | tuple[str | dict[str, str], int] | Response
@@ -84,8 +82,8 @@ def int_arg(name: str) -> int | None:
 def item_context() -> dict[str, object]:
     """What every page listing comments needs to render them with their actions."""
     return {
-        "hold_label": rules.hold_label,
-        "report_label": reason_label,
+        "hold_label": HoldReason.label_of,
+        "report_label": ReportReason.label_of,
         "decision_form": DecisionForm(),
         "author_form": AuthorForm(),
         "action_form": ActionForm(),
@@ -103,51 +101,21 @@ def paging(endpoint: str, key: str, next_value: int | None, **values: Any) -> di
     return {"first_url": first, "next_url": following}
 
 
-ACTION_LABELS: dict[str, object] = {
-    AuditAction.APPROVE: _l("approved"),
-    AuditAction.REJECT: _l("rejected"),
-    AuditAction.SPAM: _l("marked as spam"),
-    AuditAction.DELETE: _l("deleted"),
-    AuditAction.UNDO: _l("undid a decision"),
-    AuditAction.REQUEUE: _l("sent back to the queue (reports)"),
-    AuditAction.DISMISS_REPORTS: _l("dismissed reports"),
-    AuditAction.PIN: _l("pinned"),
-    AuditAction.UNPIN: _l("unpinned"),
-    AuditAction.LOCK: _l("locked"),
-    AuditAction.UNLOCK: _l("unlocked"),
-    AuditAction.BAN: _l("banned"),
-    AuditAction.SUSPEND: _l("suspended"),
-    AuditAction.UNBAN: _l("lifted a ban"),
-    AuditAction.TRUST: _l("marked trusted"),
-    AuditAction.UNTRUST: _l("removed trust"),
-    AuditAction.HOLD_RULES: _l("changed hold rules"),
-    AuditAction.WORD_LISTS: _l("changed word lists"),
-    AuditAction.ADD_MODERATOR: _l("added a moderator"),
-    AuditAction.REMOVE_MODERATOR: _l("removed a moderator"),
-    AuditAction.SITE_CREATE: _l("registered a site"),
-    AuditAction.SITE_UPDATE: _l("changed a site"),
-}
 TARGET_LABELS: dict[str, object] = {
     "comment": _l("comment"),
     "reader": _l("reader"),
     "thread": _l("thread"),
     "site": _l("site"),
 }
-BAN_LABELS: dict[str, object] = {BanKind.BAN: _l("banned"), BanKind.SUSPENSION: _l("suspended")}
-
-
-def _label(labels: Mapping[str, object], code: str) -> str:
-    return str(labels.get(code, code))
 
 
 @bp.app_template_global()
 def moderation_label(kind: str, code: str) -> str:
     """A translated name for a stored code: kind is action, target, status or ban."""
     if kind == "status":
-        return status_label(code)
-    tables: dict[str, Mapping[str, object]] = {
-        "action": ACTION_LABELS,
-        "target": TARGET_LABELS,
-        "ban": BAN_LABELS,
-    }
-    return _label(tables[kind], code)
+        return CommentStatus.label_of(code)
+    if kind == "action":
+        return AuditAction.label_of(code)
+    if kind == "ban":
+        return BanKind.label_of(code)
+    return str(TARGET_LABELS.get(code, code))
