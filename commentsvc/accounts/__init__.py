@@ -11,10 +11,11 @@ from commentsvc.core.extensions import login_manager
 def init_app(app: Flask) -> None:
     from commentsvc.accounts import cli
     from commentsvc.accounts.cookies import SessionInterface
-    from commentsvc.accounts.views import account, auth
+    from commentsvc.accounts.views import account, auth, widget_session
 
     app.session_interface = SessionInterface()
     login_manager.user_loader(auth.load_reader)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(widget_session.bp)
     app.cli.add_command(cli.users)

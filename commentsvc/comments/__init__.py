@@ -12,10 +12,13 @@ def init_app(app: Flask) -> None:
         admin,
         api,
         notifications,
+        widget,
         widget_reports,  # noqa: F401 -- adds routes
     )
-    from commentsvc.comments.views.widget import embed_bp, threads_bp
 
-    for blueprint in (embed_bp, threads_bp, api.bp, admin.bp, notifications.bp):
+    # The widget in a site's iframe, and its first-party twin: the same pages.
+    app.register_blueprint(widget.bp, name=widget.FRAMED, url_prefix="/embed")
+    app.register_blueprint(widget.bp, name="threads", url_prefix="/threads")
+    for blueprint in (api.bp, admin.bp, notifications.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli.sites_group)

@@ -13,11 +13,11 @@ from commentsvc.accounts.models import Reader
 from commentsvc.comments.models import ModerationPolicy, Site
 from commentsvc.core.errors import Conflict, Invalid, NotFound
 from commentsvc.core.extensions import db
+from commentsvc.core.links import DEFAULT_PORTS, origin_of
 from commentsvc.moderation import audit
 from commentsvc.moderation.models import AuditAction
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class SiteExists(Conflict):
@@ -50,21 +50,6 @@ def normalise_origin(raw: str) -> str:
     host = parts.hostname.lower()
     if ":" in host:
         host = f"[{host}]"
-    if port is None or port == DEFAULT_PORTS[parts.scheme]:
-        return f"{parts.scheme}://{host}"
-    return f"{parts.scheme}://{host}:{port}"
-
-
-def origin_of(url: str) -> str | None:
-    """The origin of an absolute http(s) URL, or None."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
-        return None
-    host = parts.hostname.lower()
     if port is None or port == DEFAULT_PORTS[parts.scheme]:
         return f"{parts.scheme}://{host}"
     return f"{parts.scheme}://{host}:{port}"

@@ -1,4 +1,4 @@
-"""Absolute links for e-mails, and the one check for ?next= targets."""
+"""Absolute links for e-mails, origins, and the one check for ?next= targets."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def public_url(endpoint: str, **values: Any) -> str:
@@ -41,3 +43,23 @@ def safe_next_url(target: str | None) -> str | None:
         if parts.scheme or parts.netloc:
             return None
     return target
+
+
+def origin_of(url: str) -> str | None:
+    """The origin of an absolute http(s) URL, or None."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    if port is None or port == DEFAULT_PORTS[parts.scheme]:
+        return f"{parts.scheme}://{host}"
+    return f"{parts.scheme}://{host}:{port}"
+
+
+def own_origin() -> str:
+    """The service's own origin (from PUBLIC_URL), e.g. for postMessage targets."""
+    return origin_of(current_app.config["PUBLIC_URL"]) or ""

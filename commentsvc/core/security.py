@@ -6,12 +6,13 @@ from __future__ import annotations
 import secrets
 from urllib.parse import unquote_to_bytes
 
-from flask import Flask, current_app, g, render_template, request, session
+from flask import Flask, abort, current_app, g, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from commentsvc.core import links
 from commentsvc.core.errors import ServiceError, http_status
 
 
@@ -76,6 +77,25 @@ def refuse_undecodable_form() -> None:
     if request.mimetype == "application/x-www-form-urlencoded":
         # The body is cached, and the form is later parsed from the cache.
         unquote_to_bytes(request.get_data()).decode("utf-8")
+
+
+def require_own_origin() -> None:
+    """A state change must come from the service's own pages (the widget's iframe).
+
+    For a SameSite=None cookie the CSRF token is not enough on its own: the browser's
+    Origin / Sec-Fetch-Site headers must show a same-origin request too.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    origin = request.headers.get("Origin")
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    refused = (
+        (origin is None and fetch_site is None)
+        or (origin is not None and origin != links.own_origin())
+        or (fetch_site is not None and fetch_site != "same-origin")
+    )
+    if refused:
+        abort(403, _("This request did not come from the comments widget."))
 
 
 def _wants_json() -> bool:

@@ -51,7 +51,7 @@ def is_signed_in(client: FlaskClient) -> bool:
 # view that stops asking for the token makes the enumeration below fail.
 CSRF_EXEMPT = {
     # A single-use sign-in code plus an Origin / Sec-Fetch-Site check.
-    "embed.exchange_code",
+    "embed_session.exchange_code",
     # RFC 8058 one-click unsubscribe: mail clients post without cookies; the signed,
     # purpose-bound token in the URL turns off only the one setting it names.
     "notifications.unsubscribe_post",

@@ -28,8 +28,8 @@ from commentsvc.accounts.forms import (
 )
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import sites
-from commentsvc.comments.sites import origin_of
 from commentsvc.consent import policies
+from commentsvc.core import links
 from commentsvc.core.errors import Invalid, LinkInvalid
 from commentsvc.core.extensions import limiter
 from commentsvc.core.links import safe_next_url
@@ -222,5 +222,5 @@ def embed_sign_in() -> Page:
         "auth/embed_handoff.html",
         code=code,
         site=site,
-        target_origin=origin_of(current_app.config["PUBLIC_URL"]),
+        target_origin=links.own_origin(),
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from commentsvc.accounts import current
 from commentsvc.comments import sites
 from commentsvc.comments.forms import SiteForm
 from commentsvc.core import access
@@ -38,7 +38,7 @@ def new_site() -> Page:
                 _origins(form.origins.data),
                 form.moderation_policy.data,
                 form.edit_window_minutes.data * 60,
-                by=current_user._get_current_object(),
+                by=current.signed_in(),
             )
         except Invalid as exc:
             form[exc.field if exc.field in form else "origins"].errors.append(str(exc))
@@ -73,7 +73,7 @@ def edit_site(slug: str) -> Page:
                 _origins(form.origins.data),
                 form.moderation_policy.data,
                 form.edit_window_minutes.data * 60,
-                by=current_user._get_current_object(),
+                by=current.signed_in(),
             )
         except Invalid as exc:
             form[exc.field if exc.field in form else "origins"].errors.append(str(exc))

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from commentsvc.accounts.models import Reader
+from commentsvc.accounts import current
 from commentsvc.comments import eligibility, posting, reading, reports, threads, votes
 from commentsvc.comments.limits import limit_posting
 from commentsvc.comments.openapi import document
@@ -29,13 +29,6 @@ MAX_COUNT_KEYS = 100
 
 def _error(message: str, status: int) -> tuple[dict[str, Any], int]:
     return {"error": message}, status
-
-
-def _reader() -> Reader:
-    if not current_user.is_authenticated:
-        abort(401, _("Sign in first."))
-    reader: Reader = current_user._get_current_object()
-    return reader
 
 
 def _json_body() -> dict[str, Any]:
@@ -140,7 +133,7 @@ def counts(site_slug: str) -> Json:
 @bp.post("/sites/<site_slug>/threads/<path:key>/comments")
 @limit_posting
 def post_comment(site_slug: str, key: str) -> Json:
-    reader = _reader()
+    reader = current.signed_in()
     found = threads.find_existing_thread(site_slug, key)
     if found is None:
         return _error(_("There is no such thread."), 404)
@@ -168,7 +161,7 @@ def post_comment(site_slug: str, key: str) -> Json:
 
 @bp.patch("/comments/<int:comment_id>")
 def edit_comment(comment_id: int) -> Json:
-    reader = _reader()
+    reader = current.signed_in()
     body = _json_body().get("body")
     if not isinstance(body, str):
         return _error(_("body must be a string."), 422)
@@ -178,14 +171,14 @@ def edit_comment(comment_id: int) -> Json:
 
 @bp.delete("/comments/<int:comment_id>")
 def delete_comment(comment_id: int) -> Json:
-    reader = _reader()
+    reader = current.signed_in()
     posting.delete_comment(reader, comment_id)
     return Response(status=204)
 
 
 @bp.post("/comments/<int:comment_id>/vote")
 def vote(comment_id: int) -> Json:
-    reader = _reader()
+    reader = current.signed_in()
     value = _json_body().get("value")
     if not isinstance(value, int) or isinstance(value, bool):
         return _error(_("value must be 1, -1 or 0."), 422)
@@ -195,7 +188,7 @@ def vote(comment_id: int) -> Json:
 
 @bp.post("/comments/<int:comment_id>/report")
 def report_comment(comment_id: int) -> Json:
-    reader = _reader()
+    reader = current.signed_in()
     data = _json_body()
     reason, text = data.get("reason"), data.get("text", "")
     if not isinstance(reason, str):

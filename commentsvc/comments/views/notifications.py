@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from commentsvc.accounts import current
 from commentsvc.accounts.forms import ActionForm
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import notify
@@ -73,16 +73,9 @@ def unsubscribe_post(token: str) -> Page:
     )
 
 
-def _signed_in() -> Reader | None:
-    if not current_user.is_authenticated:
-        return None
-    reader: Reader = current_user._get_current_object()
-    return reader
-
-
 @bp.post("/settings")
 def save_settings() -> Response:
-    reader = _signed_in()
+    reader = current.reader()
     if reader is None:
         return redirect(url_for("auth.sign_in", next=url_for("account.index")), 303)
     if ActionForm().validate_on_submit():
@@ -102,7 +95,7 @@ def save_settings() -> Response:
 @bp.post("/comments/<int:comment_id>/reply-emails")
 def comment_replies(comment_id: int) -> Response:
     """Turn reply e-mails for one of one's own comments on or off."""
-    reader = _signed_in()
+    reader = current.reader()
     if reader is None:
         return redirect(url_for("auth.sign_in", next=url_for("account.index")), 303)
     if ActionForm().validate_on_submit():
@@ -127,8 +120,7 @@ def _account_helpers() -> dict[str, object]:
         }
 
     def can_moderate() -> bool:
-        return bool(current_user.is_authenticated) and moderators.can_moderate(
-            current_user._get_current_object()
-        )
+        reader = current.reader()
+        return reader is not None and moderators.can_moderate(reader)
 
     return {"notification_settings": notification_settings, "can_moderate": can_moderate}

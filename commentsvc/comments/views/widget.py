@@ -1,4 +1,5 @@
-"""Thread pages: the widget inside a site's iframe (/embed) and its first-party twin (/threads).
+"""Thread pages: the widget inside a site's iframe (/embed) and its first-party twin (/threads),
+one blueprint registered under both.
 
 Both serve the same server-rendered page and forms; they differ in which session
 cookie they read (see cookies.py) and in who may frame them.
@@ -11,11 +12,11 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from commentsvc.accounts import sessions, widget_sign_in
+from commentsvc.accounts import current, sessions
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import (
     eligibility,
@@ -23,7 +24,6 @@ from commentsvc.comments import (
     posting,
     reading,
     reports,
-    sites,
     threads,
     votes,
 )
@@ -31,15 +31,27 @@ from commentsvc.comments.forms import CommentForm, VoteForm
 from commentsvc.comments.limits import limit_posting
 from commentsvc.comments.models import ReportReason, Site, Thread
 from commentsvc.comments.page_cache import mark_shareable
-from commentsvc.comments.sites import origin_of
 from commentsvc.consent import policies
-from commentsvc.core.errors import Invalid, LinkInvalid, ServiceError, http_status
-from commentsvc.core.extensions import csrf, limiter
+from commentsvc.core import security
+from commentsvc.core.errors import Invalid, ServiceError, http_status
 from commentsvc.core.links import safe_next_url
-from commentsvc.core.security import content_security_policy
 from commentsvc.moderation import rules
 
 Page = str | tuple[str, int] | Response
+
+
+# Registered twice (comments.init_app): as "embed" under /embed, the widget in a site's
+# iframe, and as "threads" under /threads, its first-party twin.
+bp = Blueprint("widget", __name__)
+FRAMED = "embed"
+
+
+def _service_error(exc: ServiceError) -> tuple[str, int]:
+    # A refused action is answered inside the frame (the widget's own error page).
+    return _error_page(str(exc), http_status(exc))
+
+
+bp.register_error_handler(ServiceError, _service_error)
 
 
 def viewer(site: Site) -> Reader | None:
@@ -47,12 +59,10 @@ def viewer(site: Site) -> Reader | None:
 
     An embed session belongs to one site: it is worthless under another site's widget.
     """
-    if not current_user.is_authenticated:
-        return None
-    reader: Reader = current_user._get_current_object()
-    # accounts.views.auth.load_reader keeps widget sessions to /embed; here a session must belong to
-    # this site's widget (which also refuses a first-party session replayed here).
-    if g.get("framed") and reader.session_site_id != site.id:
+    reader = current.reader()
+    # accounts.views.auth.load_reader keeps widget sessions to /embed; here a session must
+    # belong to this site's widget (which also refuses a first-party session replayed here).
+    if reader is not None and g.get("framed") and reader.session_site_id != site.id:
         return None
     return reader
 
@@ -84,6 +94,7 @@ def _sort() -> reading.Sort:
         return reading.Sort.OLDEST
 
 
+@bp.get("/<site_slug>/t/<path:key>")
 def thread(site_slug: str, key: str) -> Page:
     found = threads.find_thread(site_slug, key)
     if found is None:
@@ -193,6 +204,7 @@ def _check_in_thread(thread_row: Thread, comment_id: int) -> None:
         abort(404)
 
 
+@bp.post("/<site_slug>/t/<path:key>")
 @limit_posting
 def post(site_slug: str, key: str) -> Page:
     site, thread_row, reader = _load(site_slug, key)
@@ -246,6 +258,7 @@ def _refused(
     return _render_thread(site, thread_row, frame_origin, status, failed, refusal)
 
 
+@bp.post("/<site_slug>/c/<int:comment_id>/edit/<path:key>")
 def edit(site_slug: str, key: str, comment_id: int) -> Page:
     site, thread_row, reader = _load(site_slug, key)
     _check_in_thread(thread_row, comment_id)
@@ -259,6 +272,7 @@ def edit(site_slug: str, key: str, comment_id: int) -> Page:
     return _refused(site, thread_row, form, " ".join(_form_errors(form)), 422)
 
 
+@bp.post("/<site_slug>/c/<int:comment_id>/delete/<path:key>")
 def delete(site_slug: str, key: str, comment_id: int) -> Page:
     _site, thread_row, reader = _load(site_slug, key)
     _check_in_thread(thread_row, comment_id)
@@ -266,6 +280,7 @@ def delete(site_slug: str, key: str, comment_id: int) -> Page:
     return _back(site_slug, key)
 
 
+@bp.post("/<site_slug>/c/<int:comment_id>/vote/<path:key>")
 def vote(site_slug: str, key: str, comment_id: int) -> Page:
     _site, thread_row, reader = _load(site_slug, key)
     _check_in_thread(thread_row, comment_id)
@@ -276,6 +291,7 @@ def vote(site_slug: str, key: str, comment_id: int) -> Page:
     return _back(site_slug, key, f"#c{comment_id}")
 
 
+@bp.post("/<site_slug>/accept-policies/<path:key>")
 def accept_policies(site_slug: str, key: str) -> Page:
     """Accept new policy versions from the thread page, then go back to it."""
     site, _thread_row, reader = _load(site_slug, key)
@@ -286,6 +302,7 @@ def accept_policies(site_slug: str, key: str) -> Page:
     return _back(site_slug, key)
 
 
+@bp.post("/<site_slug>/sign-out")
 def sign_out(site_slug: str) -> Response:
     if current_user.is_authenticated:
         sessions.end_session(current_user.session_token)
@@ -298,101 +315,27 @@ def sign_out(site_slug: str) -> Response:
     return redirect(target, 303)
 
 
-def _service_error(exc: ServiceError) -> tuple[str, int]:
-    # A refused action is answered inside the frame (the widget's own error page).
-    return _error_page(str(exc), http_status(exc))
+# --- the widget's own hooks and routes -------------------------------------------------
 
 
-def add_routes(bp: Blueprint, framed: bool) -> None:
-    """Register the thread pages and actions on bp; framed marks the widget's copy."""
-
-    @bp.before_request
-    def _mark() -> None:
-        g.framed = framed
-
-    bp.register_error_handler(ServiceError, _service_error)
-
-    bp.add_url_rule("/<site_slug>/t/<path:key>", "thread", thread, methods=["GET"])
-    bp.add_url_rule("/<site_slug>/t/<path:key>", "post", post, methods=["POST"])
-    bp.add_url_rule(
-        "/<site_slug>/c/<int:comment_id>/edit/<path:key>", "edit", edit, methods=["POST"]
-    )
-    bp.add_url_rule(
-        "/<site_slug>/c/<int:comment_id>/delete/<path:key>", "delete", delete, methods=["POST"]
-    )
-    bp.add_url_rule(
-        "/<site_slug>/c/<int:comment_id>/vote/<path:key>", "vote", vote, methods=["POST"]
-    )
-    bp.add_url_rule("/<site_slug>/sign-out", "sign_out", sign_out, methods=["POST"])
-    bp.add_url_rule(
-        "/<site_slug>/accept-policies/<path:key>",
-        "accept_policies",
-        accept_policies,
-        methods=["POST"],
-    )
+@bp.before_request
+def _widget_request() -> None:
+    g.framed = request.blueprint == FRAMED
+    if g.framed:
+        # The widget's cookie is SameSite=None: its state changes must also show the
+        # browser's own same-origin headers.
+        security.require_own_origin()
 
 
-# --- the widget's own routes --------------------------------------------------------------
-
-embed_bp = Blueprint("embed", __name__, url_prefix="/embed")
-threads_bp = Blueprint("threads", __name__, url_prefix="/threads")
-add_routes(embed_bp, framed=True)
-add_routes(threads_bp, framed=False)
-
-
-@embed_bp.before_request
-def _check_origin() -> None:
-    """State changes in the widget must come from the widget itself.
-
-    Its cookie is SameSite=None, so besides the CSRF token the browser's own
-    Origin / Sec-Fetch-Site headers must show a same-origin request.
-    """
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return
-    from flask import current_app
-
-    own = origin_of(current_app.config["PUBLIC_URL"])
-    origin = request.headers.get("Origin")
-    fetch_site = request.headers.get("Sec-Fetch-Site")
-    if origin is None and fetch_site is None:
-        abort(403, _("This request did not come from the comments widget."))
-    if origin is not None and origin != own:
-        abort(403, _("This request did not come from the comments widget."))
-    if fetch_site is not None and fetch_site != "same-origin":
-        abort(403, _("This request did not come from the comments widget."))
-
-
-@embed_bp.after_request
+@bp.after_request
 def _frame_headers(response: Response) -> Response:
     """Only the site's registered origins may frame its widget; nobody else may."""
+    if not g.get("framed"):
+        return response  # the first-party page: framed by no one (core.security)
     site: Site | None = g.get("site")
     ancestors = " ".join(site.origins) if site is not None and site.origins else "'none'"
-    response.headers["Content-Security-Policy"] = content_security_policy(ancestors)
+    response.headers["Content-Security-Policy"] = security.content_security_policy(ancestors)
     return response
-
-
-@embed_bp.post("/<site_slug>/session")
-# Exempt from the session CSRF token (an anonymous reader has no session yet):
-# the single-use code is the proof, and _check_origin refuses other origins, so
-# another site cannot sign a reader into someone else's account.
-@csrf.exempt
-@limiter.limit("30 per minute")
-def exchange_code(site_slug: str) -> tuple[dict[str, Any], int]:
-    site = sites.get_site(site_slug)
-    if site is None:
-        abort(404, _("There is no such site."))
-    g.site = site
-    code = request.form.get("code", "")
-    try:
-        reader = widget_sign_in.redeem_embed_code(code, site.id)
-    except LinkInvalid:
-        return {"error": _("That sign-in code is not valid. Please sign in again.")}, 400
-    session.clear()
-    sessions.start_session(
-        reader, remember=False, user_agent=request.user_agent.string, site_id=site.id
-    )
-    login_user(reader, remember=False)
-    return {"signed_in": True, "display_name": reader.display_name}, 200
 
 
 def thread_url(site: Site, key: str, **args: str) -> str:

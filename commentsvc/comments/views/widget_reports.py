@@ -10,6 +10,7 @@ from commentsvc.comments.views import widget
 from commentsvc.core.errors import Invalid
 
 
+@widget.bp.post("/<site_slug>/c/<int:comment_id>/report/<path:key>")
 def report(site_slug: str, key: str, comment_id: int) -> widget.Page:
     site, thread_row, reader = widget._load(site_slug, key)
     widget._check_in_thread(thread_row, comment_id)
@@ -24,9 +25,3 @@ def report(site_slug: str, key: str, comment_id: int) -> widget.Page:
         frame_origin = widget._frame_origin(site) if g.framed else None
         return widget._render_thread(site, thread_row, frame_origin, 422, failed)
     return widget._back(site_slug, key, f"#c{comment_id}")
-
-
-for _bp in (widget.embed_bp, widget.threads_bp):
-    _bp.add_url_rule(
-        "/<site_slug>/c/<int:comment_id>/report/<path:key>", "report", report, methods=["POST"]
-    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -17,8 +17,8 @@ from werkzeug.wrappers import Response
 
 from commentsvc.comments import sites
 from commentsvc.comments.models import Site
-from commentsvc.comments.sites import origin_of
 from commentsvc.consent import banner_settings, records
+from commentsvc.core import links
 from commentsvc.core.extensions import csrf, limiter
 
 bp = Blueprint("consent_api", __name__, url_prefix="/api/v1")
@@ -58,12 +58,8 @@ def consent_config(site_slug: str) -> Response:
     return response.make_conditional(request)
 
 
-def _own_origin() -> str | None:
-    return origin_of(current_app.config["PUBLIC_URL"])
-
-
 def _preflight(origin: str | None) -> Response:
-    if not origin or not (origin == _own_origin() or records.origin_is_registered(origin)):
+    if not origin or not (origin == links.own_origin() or records.origin_is_registered(origin)):
         return _error(_("This origin may not record consent here."), 403)
     response = Response(status=204)
     response.headers["Access-Control-Allow-Origin"] = origin
@@ -79,7 +75,7 @@ def _facts(origin: str) -> records.RequestFacts:
     reader_id = None
     # Only a request from the service's own pages carries its first-party session
     # (consent.js on news sites sends no credentials).
-    if origin == _own_origin() and current_user.is_authenticated:
+    if origin == links.own_origin() and current_user.is_authenticated:
         reader_id = current_user.id
     return records.RequestFacts(
         remote_addr=request.remote_addr,
@@ -122,7 +118,7 @@ def record_consent() -> Response:
         site = sites.get_site(data["site"])
     if site is None:
         return _error(_("There is no such site."), 400)
-    if not origin or (origin not in site.origins and origin != _own_origin()):
+    if not origin or (origin not in site.origins and origin != links.own_origin()):
         return _error(_("This origin may not record consent for this site."), 403)
     try:
         record = records.record_decision(site, data, _facts(origin))

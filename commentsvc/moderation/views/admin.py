@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from commentsvc.accounts import current
 from commentsvc.accounts.forms import ActionForm
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import sites
@@ -21,11 +21,6 @@ bp = Blueprint("moderators_admin", __name__, url_prefix="/admin")
 access.restrict(bp, access.is_admin)
 
 Page = str | tuple[str, int] | Response
-
-
-def _admin() -> Reader:
-    reader: Reader = current_user._get_current_object()
-    return reader
 
 
 # The site's admin page (sites_admin) includes the moderators section.
@@ -45,7 +40,7 @@ def add_moderator(slug: str) -> Page:
     form = AddModeratorForm(prefix="moderator")
     if form.validate_on_submit():
         try:
-            reader = moderators.add_moderator(_admin(), site, form.email.data)
+            reader = moderators.add_moderator(current.signed_in(), site, form.email.data)
         except ServiceError as exc:
             form.email.errors = [*form.email.errors, str(exc)]
         else:
@@ -70,6 +65,6 @@ def add_moderator(slug: str) -> Page:
 def remove_moderator(slug: str, reader_id: int) -> Page:
     site = sites.require_site(slug)
     if ActionForm().validate_on_submit():
-        moderators.remove_moderator(_admin(), site, reader_id)
+        moderators.remove_moderator(current.signed_in(), site, reader_id)
         flash(_("Moderator removed."))
     return redirect(url_for("sites_admin.edit_site", slug=site.slug) + "#moderators-heading", 303)

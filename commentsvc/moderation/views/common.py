@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 
 from flask import flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from commentsvc.accounts import current
 from commentsvc.accounts.models import Reader
 from commentsvc.comments.models import CommentStatus, ReportReason, Site
 from commentsvc.core.errors import Conflict
@@ -25,8 +25,8 @@ T = TypeVar("T")
 
 
 def me() -> Reader:
-    reader: Reader = current_user._get_current_object()
-    return reader
+    """The acting moderator or admin."""
+    return current.signed_in()
 
 
 def my_site(slug: str) -> Site:
