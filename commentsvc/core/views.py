@@ -22,11 +22,12 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def _script(name: str) -> Response:
+def serve_script(name: str) -> Response:
+    """One of the scripts news sites load on every article page (embed.js, count.js,
+    consent.js): browsers and CDNs may keep it a while."""
     response = send_from_directory(
         current_app.static_folder or "", name, mimetype="text/javascript"
     )
-    # Sites load these on every article page: let browsers and CDNs keep them a while.
     response.cache_control.public = True
     response.cache_control.max_age = 3600
     return response
@@ -34,9 +35,9 @@ def _script(name: str) -> Response:
 
 @bp.get("/embed.js")
 def embed_js() -> Response:
-    return _script("embed.js")
+    return serve_script("embed.js")
 
 
 @bp.get("/count.js")
 def count_js() -> Response:
-    return _script("count.js")
+    return serve_script("count.js")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, request, session
+from flask import Blueprint, request, session
 from flask_babel import gettext as _
 from flask_login import login_user
 
@@ -27,9 +27,7 @@ bp.before_request(security.require_own_origin)
 @csrf.exempt
 @limiter.limit("30 per minute")
 def exchange_code(site_slug: str) -> tuple[dict[str, Any], int]:
-    site = sites.get_site(site_slug)
-    if site is None:
-        abort(404, _("There is no such site."))
+    site = sites.require_site(site_slug)
     code = request.form.get("code", "")
     try:
         reader = widget_sign_in.redeem_embed_code(code, site.id)

@@ -5,12 +5,10 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -23,6 +21,7 @@ from commentsvc.consent import policies
 from commentsvc.consent.forms import AcceptForm
 from commentsvc.consent.models import PolicyDocument
 from commentsvc.consent.policies import Policy
+from commentsvc.core import views
 from commentsvc.core.links import safe_next_url
 
 bp = Blueprint("consent", __name__)
@@ -58,13 +57,7 @@ def _document(name: str) -> PolicyDocument:
 
 @bp.get("/consent.js")
 def consent_js() -> Response:
-    response = send_from_directory(
-        current_app.static_folder or "", "consent.js", mimetype="text/javascript"
-    )
-    # News sites load it on every page: browsers and CDNs may keep it a while.
-    response.cache_control.public = True
-    response.cache_control.max_age = 3600
-    return response
+    return views.serve_script("consent.js")
 
 
 @bp.get("/policies")
