@@ -3,6 +3,9 @@
 #   bash bench/run.sh            # SQLite (default)
 #   BENCH_DATABASE_URL=postgresql+psycopg://… bash bench/run.sh
 #   BENCH_GUNICORN_ARGS="-k gthread --threads 4" bash bench/run.sh   # other worker settings
+# Scenarios: anonymous readers (widget page, JSON list, counts), a signed-in reader's
+# page of the same thread, a moderator's queue, posting, and the widget page while one
+# request in fifty posts to that thread.
 # Needs wrk (apt-get install wrk). Prints req/s, p50, p99 per scenario and the
 # peak RSS of the gunicorn processes; full wrk output goes to bench/results/.
 set -euo pipefail
@@ -59,5 +62,9 @@ kill "$(cat "$OUT/hello.pid")" && rm "$OUT/hello.pid"
 run iframe-200-comments "$frame"
 run json-200-comments "$base/api/v1/sites/bench/threads/big/comments"
 run counts-10-threads "$base/api/v1/sites/bench/counts?${keys%&}"
+cookie="$(head -n1 "$OUT/session.txt")"
+run signed-in-page-200 -H "Cookie: $cookie" "$base/threads/bench/t/big"
+run moderator-queue -H "Cookie: $cookie" "$base/moderation/"
 run post-comment -s bench/post.lua "$base/api/v1/sites/bench/threads/a1/comments"
+run read-while-posting -s bench/read_while_posting.lua "$frame"
 echo "peak RSS: $(peak_rss)"

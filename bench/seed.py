@@ -1,8 +1,9 @@
-"""Seed a benchmark database: one thread of 200 comments and 1,000 threads of 10.
+"""Seed a benchmark database: one thread of 200 comments, 1,000 threads of 10, and 200
+comments waiting in the moderation queue.
 
 Usage: python bench/seed.py DATABASE_URL OUT_DIR
-Writes OUT_DIR/session.txt with a signed-in session cookie and its CSRF token,
-for the posting benchmark.
+Writes OUT_DIR/session.txt with a signed-in session cookie and its CSRF token, for the
+signed-in, posting and moderator benchmarks (the reader, r0, is also an admin).
 """
 
 from __future__ import annotations
@@ -78,7 +79,9 @@ def body(rng: random.Random) -> str:
     return text[:320]
 
 
-def add_thread(key: str, size: int, readers: list[int], rng: random.Random, site_id: int) -> None:
+def add_thread(
+    key: str, size: int, readers: list[int], rng: random.Random, site_id: int, pending: int = 0
+) -> None:
     thread = Thread(
         site_id=site_id, key=key, title=f"Article {key}", url=f"{ORIGIN}/{key}", comment_count=size
     )
@@ -103,6 +106,19 @@ def add_thread(key: str, size: int, readers: list[int], rng: random.Random, site
         }
         new_id = db.session.execute(insert(Comment).values(**row)).inserted_primary_key[0]
         ids.append((new_id, row["root_id"], row["depth"]))
+    for i in range(pending):
+        source = body(rng)
+        db.session.execute(
+            insert(Comment).values(
+                thread_id=thread.id,
+                depth=0,
+                author_id=readers[(size + i) % len(readers)],
+                body_source=source,
+                body_html=render_comment(source),
+                status=CommentStatus.PENDING,
+                created_at=utcnow(),
+            )
+        )
 
 
 def main() -> None:
@@ -134,13 +150,14 @@ def main() -> None:
                 display_name_key=display_name_key(name),
                 password_hash=hashed,
                 email_verified_at=utcnow(),
+                is_admin=i == 0,
             )
             db.session.add(reader)
             db.session.flush()
             readers.append(reader.id)
         add_thread("big", 200, readers, rng, site.id)
         for n in range(1000):
-            add_thread(f"a{n}", 10, readers, rng, site.id)
+            add_thread(f"a{n}", 10, readers, rng, site.id, pending=1 if n < 200 else 0)
         db.session.commit()
 
     client = app.test_client()
@@ -159,7 +176,7 @@ def main() -> None:
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     assert cookie is not None
     (out / "session.txt").write_text(f"{cookie.key}={cookie.value}\n{token.group(1)}\n")
-    print("seeded: 1 thread of 200 comments, 1000 threads of 10")
+    print("seeded: 1 thread of 200 comments, 1000 threads of 10, 200 pending comments")
 
 
 if __name__ == "__main__":
