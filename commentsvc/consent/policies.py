@@ -11,7 +11,6 @@ from sqlalchemy import ColumnElement, func, or_, select
 
 from commentsvc.accounts.models import Reader
 from commentsvc.comments.models import Site
-from commentsvc.consent import banner_settings
 from commentsvc.consent.models import PolicyAcceptance, PolicyDocument, PolicyVersion
 from commentsvc.consent.policy_texts import BUILTIN
 from commentsvc.core.errors import Conflict, Invalid
@@ -165,17 +164,15 @@ def has_own(document: PolicyDocument, site: Site) -> bool:
     return (document.value, site.id) in _latest_numbers(site.id)
 
 
-def publish(
+def add_version(
     document: PolicyDocument,
     source: str,
     summary: str,
     published_by: Reader | None,
     site: Site | None = None,
 ) -> Policy:
-    """Publish a new version of the service's document, or of a site's own.
-
-    A new privacy or cookie policy moves the consent revision of every site that
-    links it, so their banners ask again.
+    """A new version of the service's document, or of a site's own, in the caller's
+    transaction (publishing.publish is the use case).
 
     :raises Invalid: empty or over-long text or summary.
     """
@@ -200,9 +197,6 @@ def publish(
     )
     db.session.add(row)
     db.session.flush()
-    if document in (PolicyDocument.PRIVACY, PolicyDocument.COOKIES):
-        banner_settings.policies_changed(site, published_by)
-    db.session.commit()
     return _policy(row)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from commentsvc.comments import eligibility, posting, threads
 from commentsvc.comments.eligibility import Reason
 from commentsvc.comments.models import Comment, Site, Thread
-from commentsvc.consent import policies
+from commentsvc.consent import policies, publishing
 from commentsvc.consent.models import PolicyDocument
 from commentsvc.core.extensions import db, utcnow
 from commentsvc.moderation import bans
@@ -79,7 +79,7 @@ def test_new_policy_versions_come_before_the_readers_standing(app, ids):
             for document in policies.ACCEPTED:
                 policies.record_acceptance(reader(who), policies.current(document))
         db.session.commit()
-        policies.publish(PolicyDocument.TERMS, "Terms, version 2", "Shorter.", None)
+        publishing.publish(PolicyDocument.TERMS, "Terms, version 2", "Shorter.", None)
     for who in (ids.alice, unverified):
         refused = refusal_for(app, who)
         assert refused is not None

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import sites
-from commentsvc.consent import banner_settings, policies, records
+from commentsvc.consent import banner_settings, policies, publishing, records
 from commentsvc.consent.models import ConsentRecord, PolicyDocument
 from commentsvc.core.extensions import db, utcnow
 from tests.factories import PASSWORD, make_reader, sign_in
@@ -146,10 +146,10 @@ def test_bad_settings_are_refused_with_a_reason(admin):
 def test_publishing_a_privacy_or_cookie_policy_asks_every_banner_again(app, client, site):
     first = client.get("/api/v1/sites/demo/consent-config").json
     with app.app_context():
-        policies.publish(PolicyDocument.TERMS, "Terms 2", "Terms only.", None)
+        publishing.publish(PolicyDocument.TERMS, "Terms 2", "Terms only.", None)
     assert client.get("/api/v1/sites/demo/consent-config").json["revision"] == first["revision"]
     with app.app_context():
-        policies.publish(PolicyDocument.COOKIES, "Cookies 2", "New table.", None)
+        publishing.publish(PolicyDocument.COOKIES, "Cookies 2", "New table.", None)
     after = client.get("/api/v1/sites/demo/consent-config").json
     assert after["revision"] == first["revision"] + 1
     assert after["policy_urls"]["cookies"].endswith("/policies/cookies/v2")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from commentsvc.accounts import widget_sign_in
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import sites
-from commentsvc.consent import policies
+from commentsvc.consent import policies, publishing
 from commentsvc.consent.models import PolicyAcceptance, PolicyDocument
 from commentsvc.core.extensions import db
 from tests.factories import make_reader, sign_in
@@ -30,7 +30,7 @@ def publish(
 ) -> int:
     with app.app_context():
         site_row = sites.get_site(site) if site else None
-        return policies.publish(PolicyDocument(document), text, summary, None, site_row).version
+        return publishing.publish(PolicyDocument(document), text, summary, None, site_row).version
 
 
 def reader_who_accepted(app: Flask, email: str = "reader@example.org", name: str = "Reader") -> int:

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from commentsvc.comments import sites
 from commentsvc.comments.models import Site
-from commentsvc.consent import policies
+from commentsvc.consent import policies, publishing
 from commentsvc.consent.forms import PolicyForm
 from commentsvc.consent.models import PolicyDocument
 from commentsvc.consent.views.admin import bp
@@ -45,7 +45,7 @@ def _edit(document: PolicyDocument, site: Site | None) -> Page:
             preview = policies.preview(form.source.data)
         else:
             try:
-                published = policies.publish(
+                published = publishing.publish(
                     document, form.source.data, form.summary.data, current_user, site
                 )
             except Invalid as exc:

@@ -14,8 +14,7 @@ from commentsvc.moderation import audit, moderators
 from commentsvc.moderation.audit import AuditFilters
 from commentsvc.moderation.forms import ActionForm
 from commentsvc.moderation.models import AuditAction
-from commentsvc.moderation.views import bp
-from commentsvc.moderation.views.common import Page, int_arg, me, site_filter
+from commentsvc.moderation.views.common import Page, bp, int_arg, me, site_filter
 
 
 def _date(value: str) -> datetime | None:

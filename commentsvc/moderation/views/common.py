@@ -1,24 +1,29 @@
-"""What every moderation page shares: who may enter, who is acting, where to go back to."""
+"""What every moderation page shares: the blueprint and who may enter, who is acting,
+where to go back to."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from commentsvc.accounts import current
 from commentsvc.accounts.models import Reader
 from commentsvc.comments.models import CommentStatus, ReportReason, Site
+from commentsvc.core import access
 from commentsvc.core.errors import Conflict
 from commentsvc.core.links import safe_next_url
 from commentsvc.core.security import render_error
 from commentsvc.moderation import moderators
 from commentsvc.moderation.forms import ActionForm, AuthorForm, DecisionForm, template_choices
 from commentsvc.moderation.models import AuditAction, BanKind, HoldReason
-from commentsvc.moderation.views import bp
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+# Every page here is for admins and site moderators.
+access.restrict(bp, moderators.can_moderate)
 
 Page = str | tuple[str, int] | tuple[str | dict[str, str], int] | Response
 T = TypeVar("T")

@@ -14,11 +14,11 @@ from commentsvc.moderation.forms import ActionForm, AuthorForm, BulkForm, Decisi
 from commentsvc.moderation.models import HoldReason
 from commentsvc.moderation.moderators import NotModerator
 from commentsvc.moderation.queue import QueueFilters
-from commentsvc.moderation.views import bp
 from commentsvc.moderation.views.common import (
     Page,
     attempt,
     back,
+    bp,
     form_error,
     int_arg,
     item_context,

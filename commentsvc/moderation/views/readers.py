@@ -13,8 +13,7 @@ from commentsvc.accounts.models import Reader
 from commentsvc.core.errors import Conflict
 from commentsvc.moderation import bans, moderators
 from commentsvc.moderation.forms import BanForm, ScopeForm
-from commentsvc.moderation.views import bp
-from commentsvc.moderation.views.common import Page, attempt, back, me, my_site
+from commentsvc.moderation.views.common import Page, attempt, back, bp, me, my_site
 
 ALL_SITES = "*"
 

@@ -10,8 +10,7 @@ from commentsvc.core.errors import Invalid
 from commentsvc.moderation import moderators
 from commentsvc.moderation.forms import HoldRulesForm, WordListsForm
 from commentsvc.moderation.moderators import HoldRules
-from commentsvc.moderation.views import bp
-from commentsvc.moderation.views.common import Page, me, my_site
+from commentsvc.moderation.views.common import Page, bp, me, my_site
 
 
 @bp.get("/settings")

@@ -8,8 +8,7 @@ from flask_babel import gettext as _
 from commentsvc.comments.models import Thread
 from commentsvc.moderation import decisions, queue
 from commentsvc.moderation.forms import ActionForm
-from commentsvc.moderation.views import bp
-from commentsvc.moderation.views.common import Page, attempt, int_arg, item_context, me, paging
+from commentsvc.moderation.views.common import Page, attempt, bp, int_arg, item_context, me, paging
 
 
 def _thread(thread_id: int) -> Thread:
