@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+from commentsvc.core import cli as core_cli
 from commentsvc.core.extensions import login_manager
 
 
 def init_app(app: Flask) -> None:
-    from commentsvc.accounts import cli
+    from commentsvc.accounts import cli, sessions, widget_sign_in
     from commentsvc.accounts.cookies import SessionInterface
     from commentsvc.accounts.views import account, auth, widget_session
 
@@ -19,3 +20,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(widget_session.bp)
     app.cli.add_command(cli.users)
+    # `flask purge` and the mail worker delete what has expired.
+    core_cli.register_purge(app, "expired widget sign-in codes", widget_sign_in.purge_expired)
+    core_cli.register_purge(app, "expired reader sessions", sessions.purge_expired)

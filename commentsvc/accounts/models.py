@@ -29,6 +29,12 @@ class Reader(Model):
     # value stop working.
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     email_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Counters signed into links, so that moving one kills every link made before.
+    # reset_serial: each reset request (only the newest reset link works).
+    # email_change_serial: each e-mail change request, its cancellation and
+    # "sign out everywhere" (only the newest change link works, and none survives those).
+    reset_serial: Mapped[int] = mapped_column(default=0, server_default="0")
+    email_change_serial: Mapped[int] = mapped_column(default=0, server_default="0")
     locale: Mapped[str | None] = mapped_column(String(8))
     is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -75,7 +81,8 @@ class ReaderSession(Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     reader_id: Mapped[int] = mapped_column(ForeignKey("reader.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
+    # Indexed for the purge of expired sessions.
+    expires_at: Mapped[datetime] = mapped_column(index=True)
     remember: Mapped[bool] = mapped_column(default=False)
     user_agent: Mapped[str] = mapped_column(String(200), default="")
     # Set for a session inside a site's embedded widget; it is valid there only.
@@ -89,6 +96,7 @@ class EmbedSignInCode(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    reader_id: Mapped[int] = mapped_column(ForeignKey("reader.id", ondelete="CASCADE"))
+    reader_id: Mapped[int] = mapped_column(ForeignKey("reader.id", ondelete="CASCADE"), index=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
-    expires_at: Mapped[datetime]
+    # Indexed for the purge of expired codes.
+    expires_at: Mapped[datetime] = mapped_column(index=True)

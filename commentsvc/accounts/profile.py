@@ -31,13 +31,20 @@ def _confirm_password(reader: Reader, password: str) -> None:
         raise PasswordIncorrect
 
 
-def change_password(reader: Reader, current: str, new: str, keep_token: str) -> None:
-    """:raises PasswordIncorrect: current is wrong. :raises Invalid: new fails the policy."""
+def change_password(reader: Reader, current: str, new: str, keep_token: str) -> bool:
+    """Set a new password, sign out every other browser and give this one a new session.
+
+    The browser holding keep_token stays signed in under reader.session_token (a new
+    token: whoever copied the old one holds nothing). Returns its "remember me" choice.
+
+    :raises PasswordIncorrect: current is wrong. :raises Invalid: new fails the policy.
+    """
     _confirm_password(reader, current)
     readers.set_password(reader, new)
-    sessions.end_other_sessions(reader, keep_token)
+    remember = sessions.restart_session(reader, keep_token)
     mail.queue_email(reader.email, "password_changed", reader.locale, reader=reader)
     db.session.commit()
+    return remember
 
 
 def change_display_name(reader: Reader, display_name: str) -> None:
@@ -56,20 +63,49 @@ def change_display_name(reader: Reader, display_name: str) -> None:
         raise readers.DisplayNameTaken from exc
 
 
+def _change_payload(reader: Reader, new_email: str) -> dict[str, Any]:
+    # What following the link proves, besides control of the new address: the account
+    # still has the address (old) and password (pw) it had when the change was asked
+    # for, its address has not moved since (em), and this is the newest request, made
+    # after the last cancellation and the last "sign out everywhere" (n). A password
+    # change or reset, a newer request, a cancellation or signing out everywhere kills it.
+    return {
+        "id": reader.id,
+        "old": reader.email,
+        "new": new_email,
+        "pw": readers.stamp(reader.password_changed_at),
+        "em": readers.stamp(reader.email_changed_at),
+        "n": reader.email_change_serial,
+    }
+
+
 def request_email_change(reader: Reader, password: str, new_email: str) -> None:
     """Send a confirmation link to the new address and a notice to the current one.
 
-    Nothing changes until the link is followed. If the new address belongs to
-    another account the link is not sent, but the answer is the same.
+    Nothing changes until the link is followed; the notice carries a link that cancels
+    the change. If the new address belongs to another account the link is not sent,
+    but the answer is the same. Every change link sent before stops working.
 
-    :raises PasswordIncorrect: wrong password. :raises Invalid: malformed address.
+    :raises Invalid: the current address is not verified, or the new one is malformed.
+    :raises PasswordIncorrect: wrong password.
     """
+    if not reader.is_verified:
+        # An unverified account may have been opened by someone else with this address
+        # (to move it to their own later): it cannot move until the address is proven.
+        raise Invalid(
+            _l(
+                "Verify your current address first, with the link we sent to it. "
+                "If you cannot, sign up again with the address you want."
+            ),
+            "email",
+        )
     _confirm_password(reader, password)
     address = normalise_email(new_email)
     if address == reader.email:
         raise Invalid(_l("That is already the address of your account."), "email")
+    readers.bump_serial(reader, "email_change_serial")
     if readers.find_by_email(address) is None:
-        token = tokens.EMAIL_CHANGE.make({"id": reader.id, "old": reader.email, "new": address})
+        token = tokens.EMAIL_CHANGE.make(_change_payload(reader, address))
         mail.queue_email(
             address,
             "confirm_new_email",
@@ -77,8 +113,14 @@ def request_email_change(reader: Reader, password: str, new_email: str) -> None:
             reader=reader,
             url=public_url("account.confirm_email", token=token),
         )
+    cancel = tokens.EMAIL_CHANGE_CANCEL.make({"id": reader.id, "email": reader.email})
     mail.queue_email(
-        reader.email, "email_change_requested", reader.locale, reader=reader, new_email=address
+        reader.email,
+        "email_change_requested",
+        reader.locale,
+        reader=reader,
+        new_email=address,
+        cancel_url=public_url("account.cancel_email_change", token=cancel),
     )
     db.session.commit()
 
@@ -86,13 +128,20 @@ def request_email_change(reader: Reader, password: str, new_email: str) -> None:
 def confirm_email_change(token: str) -> Reader:
     """Switch the account to the address the link was sent to, and tell the old one.
 
-    :raises LinkInvalid: bad or expired link, or the address changed meanwhile or was taken.
+    :raises LinkInvalid: bad or expired link, outdated by a change (see _change_payload),
+        or the address was taken meanwhile.
     """
     data = tokens.EMAIL_CHANGE.read(token)
     reader = db.session.get(Reader, data.get("id"))
-    if reader is None or reader.email != data.get("old"):
+    new = data.get("new")
+    if (
+        reader is None
+        or not reader.is_verified
+        or not isinstance(new, str)
+        or data != _change_payload(reader, new)
+    ):
         raise LinkInvalid
-    old, new = reader.email, str(data.get("new"))
+    old = reader.email
     reader.email = new
     reader.email_verified_at = reader.email_changed_at = utcnow()
     # Flush before rendering the notice: rendering loads current_user, whose query
@@ -105,6 +154,32 @@ def confirm_email_change(token: str) -> Reader:
     mail.queue_email(
         old, "email_changed", reader.locale, reader=reader, old_email=old, new_email=new
     )
+    db.session.commit()
+    return reader
+
+
+def reader_for_cancel(token: str) -> Reader:
+    """The account whose pending e-mail changes this link (from the notice) cancels.
+
+    :raises LinkInvalid: bad or expired link, or the account no longer has the
+        address the notice went to.
+    """
+    data = tokens.EMAIL_CHANGE_CANCEL.read(token)
+    reader = db.session.get(Reader, data.get("id"))
+    if reader is None or reader.email != data.get("email"):
+        raise LinkInvalid
+    return reader
+
+
+def cancel_email_change(token: str) -> Reader:
+    """Kill every e-mail change link of the account; nothing else changes.
+
+    Works without signing in: the link went to the account's address.
+
+    :raises LinkInvalid: see reader_for_cancel().
+    """
+    reader = reader_for_cancel(token)
+    readers.bump_serial(reader, "email_change_serial")
     db.session.commit()
     return reader
 

@@ -24,11 +24,12 @@ def _stamp(moment: datetime) -> str:
 
 def _reset_payload(reader: Reader) -> dict[str, Any]:
     # Binding the token to the last password and e-mail change makes it single-use
-    # and kills it when either changes.
+    # and kills it when either changes; the serial kills it when a newer one is sent.
     return {
         "id": reader.id,
         "pw": _stamp(reader.password_changed_at),
         "em": _stamp(reader.email_changed_at),
+        "n": reader.reset_serial,
     }
 
 
@@ -41,6 +42,7 @@ def request_reset(email: str) -> None:
     reader = readers.find_by_email(address)
     if reader is None:
         return
+    readers.bump_serial(reader, "reset_serial")  # only the newest link works
     token = tokens.PASSWORD_RESET.make(_reset_payload(reader))
     mail.queue_email(
         reader.email,

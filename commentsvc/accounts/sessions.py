@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import delete, select
@@ -46,6 +47,32 @@ def authenticate(email: str, password: str) -> Reader:
     return reader
 
 
+def _add_session(
+    reader: Reader,
+    remember: bool,
+    user_agent: str,
+    site_id: int | None,
+    expires_at: datetime | None = None,
+) -> str:
+    token = secrets.token_urlsafe(32)
+    if expires_at is None:
+        lifetime = current_app.config["REMEMBER_LIFETIME" if remember else "SESSION_LIFETIME"]
+        expires_at = utcnow() + lifetime
+    db.session.add(
+        ReaderSession(
+            token_hash=hash_token(token),
+            reader_id=reader.id,
+            expires_at=expires_at,
+            remember=remember,
+            user_agent=user_agent[:200],
+            site_id=site_id,
+        )
+    )
+    reader.session_token = token
+    reader.session_site_id = site_id
+    return token
+
+
 def start_session(
     reader: Reader, remember: bool, user_agent: str = "", site_id: int | None = None
 ) -> str:
@@ -53,22 +80,30 @@ def start_session(
 
     site_id marks a session inside that site's embedded widget.
     """
-    token = secrets.token_urlsafe(32)
-    lifetime = current_app.config["REMEMBER_LIFETIME" if remember else "SESSION_LIFETIME"]
-    db.session.add(
-        ReaderSession(
-            token_hash=hash_token(token),
-            reader_id=reader.id,
-            expires_at=utcnow() + lifetime,
-            remember=remember,
-            user_agent=user_agent[:200],
-            site_id=site_id,
+    token = _add_session(reader, remember, user_agent, site_id)
+    db.session.commit()
+    return token
+
+
+def restart_session(reader: Reader, token: str) -> bool:
+    """End every session of reader, then open one in place of token's; does not commit.
+
+    The browser holding token stays signed in under a new token (reader.session_token),
+    with the same "remember me" choice and expiry, while the old token, replayed, is
+    anonymous. Returns the "remember me" choice, for the new cookie.
+    """
+    row = db.session.scalar(
+        select(ReaderSession).where(
+            ReaderSession.token_hash == hash_token(token), ReaderSession.reader_id == reader.id
         )
     )
-    db.session.commit()
-    reader.session_token = token
-    reader.session_site_id = site_id
-    return token
+    remember = row.remember if row else False
+    user_agent = row.user_agent if row else ""
+    site_id = row.site_id if row else None
+    expires_at = row.expires_at if row else None
+    end_other_sessions(reader)
+    _add_session(reader, remember, user_agent, site_id, expires_at)
+    return remember
 
 
 def load_session(token: str) -> Reader | None:
@@ -101,7 +136,10 @@ def end_other_sessions(reader: Reader, keep_token: str | None = None) -> None:
 
 
 def sign_out_everywhere(reader: Reader) -> None:
+    """End every session, and kill the e-mail change links sent so far (whoever
+    asked for them may be the one being signed out)."""
     end_other_sessions(reader)
+    readers.bump_serial(reader, "email_change_serial")
     db.session.commit()
 
 
@@ -113,3 +151,10 @@ def active_sessions(reader: Reader) -> list[ReaderSession]:
             .order_by(ReaderSession.created_at.desc())
         )
     )
+
+
+def purge_expired() -> int:
+    """Delete the sessions past their expiry (signing out deletes the others); return how many."""
+    result = db.session.execute(delete(ReaderSession).where(ReaderSession.expires_at <= utcnow()))
+    db.session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -13,11 +13,29 @@ from commentsvc.core.errors import LinkInvalid
 from commentsvc.core.extensions import db, utcnow
 
 EMBED_CODE_LIFETIME = timedelta(seconds=50)
+# Outstanding codes kept per reader: each visit of the popup's last page makes a code,
+# and the oldest beyond this many are dropped, so reloading that page cannot grow the
+# table (a reader rarely has more than one popup open at once).
+EMBED_CODES_PER_READER = 5
 
 
 def create_embed_code(reader: Reader, site_id: int) -> str:
-    """A single-use code, valid for under a minute, that signs reader in to one site's widget."""
+    """A single-use code, valid for under a minute, that signs reader in to one site's widget.
+
+    Only the reader's newest EMBED_CODES_PER_READER codes stay valid.
+    """
     code = secrets.token_urlsafe(32)
+    kept = (
+        select(EmbedSignInCode.id)
+        .where(EmbedSignInCode.reader_id == reader.id, EmbedSignInCode.expires_at > utcnow())
+        .order_by(EmbedSignInCode.id.desc())
+        .limit(EMBED_CODES_PER_READER - 1)
+    )
+    db.session.execute(
+        delete(EmbedSignInCode).where(
+            EmbedSignInCode.reader_id == reader.id, EmbedSignInCode.id.not_in(kept)
+        )
+    )
     db.session.add(
         EmbedSignInCode(
             code_hash=sessions.hash_token(code),
@@ -53,4 +71,10 @@ def redeem_embed_code(code: str, site_id: int) -> Reader:
     return reader
 
 
-# --- password reset -------------------------------------------------------------------
+def purge_expired() -> int:
+    """Delete the codes past their expiry (redeeming deletes the others); return how many."""
+    result = db.session.execute(
+        delete(EmbedSignInCode).where(EmbedSignInCode.expires_at <= utcnow())
+    )
+    db.session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]

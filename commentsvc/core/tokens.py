@@ -61,6 +61,8 @@ class TokenService:
 PASSWORD_RESET = TokenService("password-reset", "RESET_TOKEN_MAX_AGE")
 EMAIL_VERIFICATION = TokenService("verify-email", "VERIFY_TOKEN_MAX_AGE")
 EMAIL_CHANGE = TokenService("change-email", "VERIFY_TOKEN_MAX_AGE")
+# In the notice to the old address: cancels every pending change, nothing else.
+EMAIL_CHANGE_CANCEL = TokenService("cancel-email-change", "VERIFY_TOKEN_MAX_AGE")
 UNSUBSCRIBE = TokenService("unsubscribe", "UNSUBSCRIBE_TOKEN_MAX_AGE")
 # When the comment form was shown (an abuse brake: a form sent too fast is held).
 FORM_TIMING = TokenService("comment-form", 30 * 24 * 3600)

@@ -101,7 +101,7 @@ def test_remember_cookie_replayed_after_sign_out_is_anonymous(app, client):
     assert not is_signed_in(replay(app, REMEMBER_COOKIE, copied))
 
 
-def test_password_change_signs_out_other_devices_only(devices):
+def test_password_change_rotates_this_devices_session_and_signs_out_the_others(app, devices):
     this, other = devices
     response = this.client.post(
         "/account/password",
@@ -109,10 +109,32 @@ def test_password_change_signs_out_other_devices_only(devices):
     )
     assert response.status_code == 303
 
+    # The device that changed the password stays signed in, under new cookie values
+    # (and keeps "remember me")...
     assert is_signed_in(this.client)
-    assert this.copies_signed_in() == [True, True]
+    session_now = cookie_value(this.client, SESSION_COOKIE)
+    remember_now = cookie_value(this.client, REMEMBER_COOKIE)
+    assert (session_now, remember_now) != (this.session, this.remember)
+    assert is_signed_in(replay(app, SESSION_COOKIE, session_now))
+    assert is_signed_in(replay(app, REMEMBER_COOKIE, remember_now))
+    # ...while copies of its cookies taken before the change are anonymous.
+    assert this.copies_signed_in() == [False, False]
     assert not is_signed_in(other.client)
     assert other.copies_signed_in() == [False, False]
+
+
+def test_password_change_without_remember_me_sets_no_remember_cookie(app, client):
+    make_reader(app)
+    sign_in(client)
+    before = cookie_value(client, SESSION_COOKIE)
+    response = client.post(
+        "/account/password",
+        data={"password-current_password": PASSWORD, "password-new_password": NEW_PASSWORD},
+    )
+    assert response.status_code == 303
+    assert client.get_cookie(REMEMBER_COOKIE) is None
+    assert is_signed_in(client)
+    assert not is_signed_in(replay(app, SESSION_COOKIE, before))
 
 
 def test_password_reset_signs_out_every_device(app, devices, inbox, deliver):

@@ -6,10 +6,10 @@ import json
 
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from commentsvc.accounts import profile, readers, sessions
+from commentsvc.accounts import current, profile, readers, sessions
 from commentsvc.accounts.forms import (
     ActionForm,
     ChangeEmailForm,
@@ -19,6 +19,7 @@ from commentsvc.accounts.forms import (
 )
 from commentsvc.consent import policies, records
 from commentsvc.core.errors import Invalid, LinkInvalid
+from commentsvc.core.extensions import limiter
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -80,18 +81,23 @@ def change_display_name() -> Page:
 def change_password() -> Page:
     form = ChangePasswordForm(prefix="password")
     if form.validate_on_submit():
+        reader = current.signed_in()
         try:
-            profile.change_password(
-                current_user,
+            remember = profile.change_password(
+                reader,
                 form.current_password.data,
                 form.new_password.data,
-                keep_token=current_user.session_token,
+                keep_token=reader.session_token,
             )
         except profile.PasswordIncorrect:
             form.current_password.errors.append(_("That is not your current password."))
         except Invalid as exc:
             form.new_password.errors.append(str(exc))
         else:
+            # This browser's new session (see profile.change_password) in fresh cookies:
+            # the old session and remember-me cookies are worth nothing now.
+            session.clear()
+            login_user(reader, remember=remember)
             flash(_("Your password has been changed. Other devices have been signed out."))
             return redirect(url_for("account.index"), 303)
     return _page(422, password_form=form)
@@ -132,6 +138,29 @@ def confirm_email(token: str) -> Page:
     return redirect(
         url_for("account.index" if current_user.is_authenticated else "auth.sign_in"), 303
     )
+
+
+@bp.get("/email/cancel/<token>")
+def cancel_email_change(token: str) -> Page:
+    """The link in the notice to the old address. Ask before acting: mail scanners
+    follow links, people press buttons. No sign-in needed."""
+    try:
+        profile.reader_for_cancel(token)
+    except LinkInvalid:
+        return render_template("auth/link_invalid.html"), 400
+    return render_template("account/cancel_email_change.html", form=ActionForm(), done=False)
+
+
+@bp.post("/email/cancel/<token>")
+@limiter.limit("30 per minute")
+def cancel_email_change_post(token: str) -> Page:
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("account.cancel_email_change", token=token), 303)
+    try:
+        profile.cancel_email_change(token)
+    except LinkInvalid:
+        return render_template("auth/link_invalid.html"), 400
+    return render_template("account/cancel_email_change.html", done=True)
 
 
 @bp.post("/sign-out-everywhere")
