@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from commentsvc.core.mail import deliver_pending
 
@@ -39,6 +39,7 @@ def run_purges() -> list[tuple[str, int]]:
 
 
 @click.command("purge")
+@with_appcontext
 def purge_command() -> None:
     """Delete expired rows: sign-in codes, sessions and other stored tokens."""
     for what, count in run_purges():

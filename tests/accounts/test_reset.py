@@ -237,3 +237,27 @@ def test_a_bad_reset_token_gives_a_readable_400(app, client, inbox, deliver, kin
     assert "Request a new password reset link" in response.text
     # The form page without a link in the session is refused the same way.
     assert client.get(RESET_PAGE).status_code == 400
+
+
+def test_a_newer_reset_link_kills_the_older_one(app, client, inbox, deliver):
+    make_reader(app)
+    older = reset_link(client, inbox, deliver)
+    newer = reset_link(client, inbox, deliver)
+    assert older != newer
+
+    # Whoever holds the older mail (a forwarded copy, an old mailbox) gets nowhere.
+    response = app.test_client().get(older)
+    assert response.status_code == 400
+    assert "This link does not work" in response.text
+    assert choose_password(client, newer).status_code == 303
+    assert can_sign_in(app, "reader@example.org", NEW_PASSWORD)
+
+
+def test_a_reset_link_opened_before_a_newer_request_cannot_be_used(app, client, inbox, deliver):
+    make_reader(app)
+    older = reset_link(client, inbox, deliver)
+    assert client.get(older).status_code == 303  # the token now waits in the session
+    reset_link(app.test_client(), inbox, deliver)
+
+    assert client.post(RESET_PAGE, data={"password": NEW_PASSWORD}).status_code == 400
+    assert can_sign_in(app, "reader@example.org", PASSWORD)
