@@ -72,9 +72,7 @@ def owner_resets_password(app: Flask, inbox: Inbox, deliver) -> None:
     assert response.status_code == 303
 
 
-def test_an_old_change_link_does_not_survive_the_owner_taking_the_account_back(
-    app, inbox, deliver
-):
+def test_an_old_change_link_does_not_survive_the_owner_taking_the_account_back(app, inbox, deliver):
     owner_id = make_reader(app, email=OWNER)
     attacker, link = attacker_requests_change(app, inbox, deliver)
 
