@@ -12,7 +12,7 @@ from commentsvc.accounts.identity import (
 from commentsvc.accounts.models import Reader
 from commentsvc.core import mail, tokens
 from commentsvc.core.errors import Invalid, LinkInvalid
-from commentsvc.core.extensions import db, utcnow
+from commentsvc.core.extensions import db
 from commentsvc.core.links import public_url
 
 # --- sign-up and verification ------------------------------------------------------
@@ -76,7 +76,7 @@ def reset_password(token: str, password: str) -> Reader:
     reader = reader_for_reset(token)
     readers.set_password(reader, password)
     if reader.email_verified_at is None:
-        reader.email_verified_at = utcnow()
+        readers.mark_verified(reader)
     sessions.end_other_sessions(reader)
     mail.queue_email(reader.email, "password_reset_done", reader.locale, reader=reader)
     db.session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -101,19 +102,33 @@ def resend_verification(reader: Reader) -> None:
     db.session.commit()
 
 
-def verify_email(token: str) -> Reader:
-    """Mark the address in the link as verified.
+@dataclass(frozen=True)
+class Verified:
+    reader: Reader
+    # The name the reader asked for, when a reader who verified first holds it (or a
+    # look-alike): the reader now has a placeholder name to change.
+    name_taken: str | None = None
+
+
+def verify_email(token: str) -> Verified:
+    """Mark the address in the link as verified; who verifies first keeps a display name.
 
     :raises LinkInvalid: bad or expired link, or the account's address has changed since.
     """
     data = tokens.EMAIL_VERIFICATION.read(token)
-    reader = db.session.get(Reader, data.get("id"))
-    if reader is None or reader.email != data.get("email"):
-        raise LinkInvalid
-    if reader.email_verified_at is None:
-        reader.email_verified_at = utcnow()
-        db.session.commit()
-    return reader
+    for _attempt in range(3):
+        reader = db.session.get(Reader, data.get("id"))
+        if reader is None or reader.email != data.get("email"):
+            raise LinkInvalid
+        name_taken = readers.mark_verified(reader) if not reader.is_verified else None
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Another reader with the name verified at the same moment: look again.
+            db.session.rollback()
+            continue
+        return Verified(reader, name_taken)
+    raise LinkInvalid
 
 
 # --- sign-in sessions -----------------------------------------------------------------

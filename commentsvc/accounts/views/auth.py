@@ -146,10 +146,21 @@ def sign_out() -> Response:
 @bp.get("/verify/<token>")
 def verify_email(token: str) -> Page:
     try:
-        signup.verify_email(token)
+        verified = signup.verify_email(token)
     except LinkInvalid:
         return render_template("auth/link_invalid.html"), 400
-    flash(_("Thank you: your e-mail address is verified."))
+    if verified.name_taken is None:
+        flash(_("Thank you: your e-mail address is verified."))
+    else:
+        flash(
+            _(
+                "Thank you: your e-mail address is verified. Someone else verified an account "
+                "named “%(taken)s” (or a name that looks the same) before you, so for now your "
+                "name is “%(name)s”. Please choose another name on your account page.",
+                taken=verified.name_taken,
+                name=verified.reader.display_name,
+            )
+        )
     return redirect(
         url_for("account.index" if current_user.is_authenticated else "auth.sign_in"), 303
     )
