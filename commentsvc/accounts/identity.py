@@ -92,6 +92,43 @@ def normalise_email(raw: str) -> str:
     return normalised
 
 
+# Full stops an input method may type in place of "." (ideographic, fullwidth, halfwidth).
+_FULL_STOPS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+_DOTS = re.compile(r"\.{2,}")
+
+
+def _fold_address(raw: str) -> str:
+    """The address with every variation a mail system would ignore taken out.
+
+    Used only where normalise_email() refuses the input, so that a malformed variant
+    of an address (a trailing dot, a soft hyphen, a fullwidth "@") still lands on it.
+    """
+    folded = unicodedata.normalize("NFKC", raw[: EMAIL_MAX * 4]).translate(_FULL_STOPS)
+    folded = "".join(c for c in folded if not (c.isspace() or _is_forbidden(c)))
+    return _DOTS.sub(".", folded.casefold()).strip(".")
+
+
+def email_limit_key(raw: str) -> str:
+    """The key every per-address limit counts under: one bucket per account.
+
+    It is the canonical address from normalise_email() (so letter case, fullwidth
+    letters and ideographic full stops in the domain, and the punycode spelling all
+    count as the one address they sign in to), with the local part folded further
+    (NFKC, casefold), so look-alike local parts share the bucket too. Input that
+    does not normalise is folded as far as possible, so no variant gets a fresh bucket.
+    """
+    try:
+        address = normalise_email(raw)
+    except Invalid:
+        folded = _fold_address(raw)
+        try:
+            address = normalise_email(folded)
+        except Invalid:
+            return "malformed:" + folded[: EMAIL_MAX * 2]
+    local, _, domain = address.rpartition("@")
+    return unicodedata.normalize("NFKC", local).casefold() + "@" + domain
+
+
 def _is_forbidden(char: str) -> bool:
     # Cc: control characters; Cf: format characters, which include zero-width
     # spaces and joiners and the bidi overrides (U+202A-U+202E, U+2066-U+2069);

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from commentsvc.core.extensions import Model, utcnow
@@ -17,13 +17,24 @@ if TYPE_CHECKING:
 class Reader(Model):
     """A person with an account: reader, moderator or admin."""
 
+    __table_args__ = (
+        Index(
+            "uq_reader_display_name_key_verified",
+            "display_name_key",
+            unique=True,
+            sqlite_where=text("email_verified_at IS NOT NULL"),
+            postgresql_where=text("email_verified_at IS NOT NULL"),
+        ),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     # Normalised (see accounts.identity.normalise_email); unique.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     email_verified_at: Mapped[datetime | None]
     display_name: Mapped[str] = mapped_column(String(50))
-    # Case- and confusable-folded display name; two readers never share one.
-    display_name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # Case- and confusable-folded display name. Two verified readers never share one;
+    # unverified accounts hold no name (see readers.check_name_free and mark_verified).
+    display_name_key: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     # Moves on every password change or reset: reset links signed with an older
     # value stop working.

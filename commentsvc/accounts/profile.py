@@ -143,7 +143,8 @@ def confirm_email_change(token: str) -> Reader:
         raise LinkInvalid
     old = reader.email
     reader.email = new
-    reader.email_verified_at = reader.email_changed_at = utcnow()
+    reader.email_changed_at = utcnow()
+    readers.mark_verified(reader, reader.email_changed_at)
     # Flush before rendering the notice: rendering loads current_user, whose query
     # would autoflush and raise the IntegrityError outside the try below.
     try:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from commentsvc.accounts import readers, sessions
+from commentsvc.accounts import equal_work, readers, sessions
 from commentsvc.accounts.identity import (
     normalise_email,
 )
 from commentsvc.accounts.models import Reader
 from commentsvc.core import mail, tokens
 from commentsvc.core.errors import Invalid, LinkInvalid
-from commentsvc.core.extensions import db, utcnow
+from commentsvc.core.extensions import db
 from commentsvc.core.links import public_url
 
 # --- sign-up and verification ------------------------------------------------------
@@ -34,23 +34,27 @@ def _reset_payload(reader: Reader) -> dict[str, Any]:
 
 
 def request_reset(email: str) -> None:
-    """E-mail a reset link if the address has an account; silently do nothing otherwise."""
+    """E-mail a reset link if the address has an account; silently do nothing otherwise.
+
+    For an unknown address the link and the e-mail are built and written all the same,
+    then thrown away (equal_work.kept_if), so the answer takes as long either way.
+    """
     try:
         address = normalise_email(email)
     except Invalid:
         return
     reader = readers.find_by_email(address)
-    if reader is None:
-        return
-    readers.bump_serial(reader, "reset_serial")  # only the newest link works
-    token = tokens.PASSWORD_RESET.make(_reset_payload(reader))
-    mail.queue_email(
-        reader.email,
-        "reset_password",
-        reader.locale,
-        reader=reader,
-        url=public_url("auth.reset_link", token=token),
-    )
+    with equal_work.kept_if(reader is not None):
+        target = reader or equal_work.stand_in(address)
+        readers.bump_serial(target, "reset_serial")  # only the newest link works
+        token = tokens.PASSWORD_RESET.make(_reset_payload(target))
+        mail.queue_email(
+            target.email,
+            "reset_password",
+            target.locale,
+            reader=target,
+            url=public_url("auth.reset_link", token=token),
+        )
     db.session.commit()
 
 
@@ -74,7 +78,7 @@ def reset_password(token: str, password: str) -> Reader:
     reader = reader_for_reset(token)
     readers.set_password(reader, password)
     if reader.email_verified_at is None:
-        reader.email_verified_at = utcnow()
+        readers.mark_verified(reader)
     sessions.end_other_sessions(reader)
     mail.queue_email(reader.email, "password_reset_done", reader.locale, reader=reader)
     db.session.commit()

@@ -47,6 +47,9 @@ class Defaults:
     RATELIMIT_SIGN_IN_IP = "20 per minute; 200 per hour"
     RATELIMIT_SIGN_IN_ACCOUNT = "5 per minute; 30 per hour"
     RATELIMIT_RESET = "5 per 15 minutes; 20 per day"
+    # Reset e-mails per address (folded like the other per-address limits). Requests
+    # over it get the usual "check your inbox" page, and no e-mail.
+    RATELIMIT_RESET_MAIL = "3 per hour"
     RATELIMIT_SIGN_UP = "10 per hour"
     # Posting comments (the widget, its first-party twin and the API share each limit).
     RATELIMIT_POST_READER = "60 per minute; 1000 per day"

@@ -6,10 +6,12 @@ import pytest
 
 from commentsvc.accounts.identity import (
     display_name_key,
+    email_limit_key,
     normalise_display_name,
     normalise_email,
 )
 from commentsvc.core.errors import Invalid
+from tests.accounts.spellings import wide
 
 INVISIBLE = "Display names cannot contain control or invisible characters."
 
@@ -132,3 +134,31 @@ def test_look_alike_names_share_a_key_with_admin(lookalike):
 @pytest.mark.parametrize(("one", "other"), [("alice", "bob"), ("admin", "admins"), ("Ann", "Anna")])
 def test_different_names_keep_different_keys(one, other):
     assert display_name_key(one) != display_name_key(other)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "reader@example.org",
+        " Reader@EXAMPLE.org ",
+        "reader@" + wide("example") + "." + wide("org"),
+        "reader@example\u3002org",
+        "reader@example" + wide(".") + "org",
+        wide("reader") + "@example.org",
+        wide("READER@EXAMPLE.ORG"),
+        # Malformed spellings are folded as far as possible, onto the same address.
+        "reader@example.org.",
+        "reader@example..org",
+        "reader@exa\u00admple.org",
+        "rea\u200bder@example.org",
+        "re ader@example.org",
+    ],
+)
+def test_every_spelling_of_an_address_has_one_limit_key(variant):
+    assert email_limit_key(variant) == "reader@example.org"
+
+
+def test_the_limit_key_of_an_unparsable_address_is_still_one_per_address():
+    assert email_limit_key("no at sign") == email_limit_key("NO-AT-SIGN".replace("-", " "))
+    assert email_limit_key("no at sign") != email_limit_key("other")
+    assert email_limit_key("x" * 5000) == email_limit_key("x" * 5000 + "y")

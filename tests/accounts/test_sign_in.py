@@ -8,6 +8,8 @@ from urllib.parse import quote
 import pytest
 from flask.testing import FlaskClient
 
+from tests.accounts.spellings import wide
+from tests.conftest import build_app
 from tests.factories import PASSWORD, make_reader, sign_in
 
 REMEMBER_COOKIE = "commentsvc_remember"
@@ -167,3 +169,65 @@ def test_a_refused_next_is_not_echoed_into_the_form(client, target):
     assert page.status_code == 200
     assert "evil.example" not in page.text
     assert form_action(page.text) == "/auth/sign-in"
+
+
+# --- the per-account limit and spellings of one address -----------------------------------
+
+# Spellings of reader@example.org: case, fullwidth letters and full stops in the domain
+# (which sign in to the account), and malformed ones (which cannot, but must not get a
+# bucket of their own either).
+VARIANTS = [
+    "READER@Example.ORG",
+    "reader@" + wide("example") + ".org",
+    "reader@example\u3002org",
+    "reader@example\uff61org",
+    wide("reader") + "@example.org",
+    "reader" + wide("@") + "example.org",
+    "reader@exa\u00admple.org",
+    "reader@example.org.",
+]
+# The widget's sign-in popup is this page with ?next= leading back to the widget.
+POPUP = "/auth/sign-in?next=/auth/embed-sign-in%3Fsite%3Dblog"
+
+
+def test_every_spelling_of_an_address_counts_against_one_account(smtp_server, tmp_path):
+    app = build_app(tmp_path, smtp_server.port, RATELIMIT_SIGN_IN_ACCOUNT="5 per minute")
+    make_reader(app, email="reader@example.org")
+    client = app.test_client()
+    for n, variant in enumerate(VARIANTS[:5]):
+        url = POPUP if n % 2 else "/auth/sign-in"
+        response = client.post(
+            url,
+            data={"email": variant, "password": "wrong password"},
+            environ_base={"REMOTE_ADDR": f"192.0.2.{n + 1}"},
+        )
+        assert response.status_code == 422, variant
+    # The sixth wrong attempt is refused whatever the spelling, in the popup too.
+    for n, variant in enumerate(VARIANTS):
+        response = client.post(
+            POPUP if n % 2 else "/auth/sign-in",
+            data={"email": variant, "password": "wrong password"},
+            environ_base={"REMOTE_ADDR": f"198.51.100.{n + 1}"},
+        )
+        assert response.status_code == 429, variant
+    # And so is the right password: the account is resting.
+    assert sign_in(client, "reader@example.org").status_code == 429
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["READER@Example.ORG", "reader@" + wide("example") + ".org", "reader@example\u3002org"],
+)
+def test_a_domain_spelled_in_fullwidth_or_with_an_ideographic_stop_is_the_same_account(
+    app, client, variant
+):
+    # normalise_email() folds the domain (IDNA), so it is the same address and account.
+    make_reader(app, email="reader@example.org")
+    assert sign_in(client, variant).status_code == 303
+
+
+def test_a_fullwidth_local_part_is_another_mailbox_and_does_not_sign_in(app, client):
+    # The local part is only NFC-normalised (RFC 6532): a fullwidth "reader" is another mailbox,
+    # so another account; it only shares the limit's bucket.
+    make_reader(app, email="reader@example.org")
+    assert sign_in(client, wide("reader") + "@example.org").status_code == 422

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from commentsvc.accounts.models import Reader
@@ -97,3 +98,97 @@ def test_a_tampered_verification_link_is_refused(app, client, inbox, deliver):
     response = client.get(link[:-3] + "abc")
     assert response.status_code == 400
     assert "This link does not work" in response.text
+
+
+# --- display names: held by verified readers only --------------------------------------------
+
+TAKEN = "This display name, or one that looks the same, is already taken."
+
+
+def sign_up_as(client, email: str, name: str):
+    return client.post(
+        "/auth/sign-up",
+        data={"email": email, "display_name": name, "password": PASSWORD, "accept_terms": "y"},
+    )
+
+
+def verification_link(inbox, deliver, email: str) -> str:
+    deliver()
+    return link_in(inbox.last_to(email))
+
+
+@pytest.mark.parametrize("asked", ["Alice", "ALICE", "\u0410lice"])  # Cyrillic capital A
+def test_a_name_held_only_by_an_unverified_sign_up_is_not_reported_taken(app, client, asked):
+    # The attacker's oracle: sign up as "Alice" and see whether the name is refused.
+    make_reader(app, email="victim@example.org", display_name="Alice", verified=False)
+    response = sign_up_as(client, "attacker@example.org", asked)
+    assert response.status_code == 200
+    assert "Check your inbox" in response.text
+    assert TAKEN not in response.text
+
+
+def test_a_verified_readers_name_stays_unique(app, client):
+    make_reader(app, email="alice@example.org", display_name="Alice", verified=True)
+    for asked in ("Alice", "al\u0456ce", "\u0410lice"):
+        response = sign_up_as(client, "other@example.org", asked)
+        assert response.status_code == 422
+        assert TAKEN in response.text
+
+
+def test_the_first_to_verify_keeps_the_name_the_other_is_asked_to_choose(
+    app, client, inbox, deliver
+):
+    assert sign_up_as(client, "first@example.org", "Alice").status_code == 200
+    assert sign_up_as(client, "second@example.org", "ALICE").status_code == 200
+    first_link = verification_link(inbox, deliver, "first@example.org")
+    second_link = verification_link(inbox, deliver, "second@example.org")
+
+    # The second to sign up verifies first and keeps the name.
+    assert client.get(second_link).status_code == 303
+    with app.app_context():
+        second = db.session.scalar(select(Reader).where(Reader.email == "second@example.org"))
+        assert second is not None
+        assert second.display_name == "ALICE"
+        assert second.is_verified
+
+    other = app.test_client()
+    sign_in(other, "first@example.org")
+    response = other.get(first_link, follow_redirects=True)
+    assert response.status_code == 200
+    with app.app_context():
+        first = db.session.scalar(select(Reader).where(Reader.email == "first@example.org"))
+        assert first is not None
+        assert first.is_verified
+        placeholder = first.display_name
+    assert placeholder == f"Reader {first.id}"
+    assert "your e-mail address is verified" in response.text
+    assert "Please choose another name on your account page" in response.text
+    assert placeholder in response.text
+
+    # The verified name is taken now, for sign-ups and renames alike.
+    assert TAKEN in sign_up_as(app.test_client(), "third@example.org", "Alice").text
+    response = other.post("/account/display-name", data={"name-display_name": "Alice"})
+    assert response.status_code == 422
+    response = other.post("/account/display-name", data={"name-display_name": "Alicia"})
+    assert response.status_code in (200, 303)
+    with app.app_context():
+        renamed = db.session.get(Reader, first.id)
+        assert renamed is not None
+        assert renamed.display_name == "Alicia"
+
+
+def test_a_reset_that_verifies_an_address_gives_up_a_name_taken_meanwhile(
+    app, client, inbox, deliver
+):
+    make_reader(app, email="late@example.org", display_name="Alice", verified=False)
+    make_reader(app, email="early@example.org", display_name="alice", verified=True)
+    client.post("/auth/reset", data={"email": "late@example.org"})
+    deliver()
+    assert client.get(link_in(inbox.last_to("late@example.org"))).status_code == 303
+    response = client.post("/auth/reset/new-password", data={"password": "a new long passphrase"})
+    assert response.status_code == 303
+    with app.app_context():
+        late = db.session.scalar(select(Reader).where(Reader.email == "late@example.org"))
+        assert late is not None
+        assert late.is_verified
+        assert late.display_name == f"Reader {late.id}"

@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from limits import parse_many
 from werkzeug.wrappers import Response
 
 from commentsvc.accounts import readers, reset, sessions, signup, widget_sign_in
@@ -26,6 +27,7 @@ from commentsvc.accounts.forms import (
     SignInForm,
     SignUpForm,
 )
+from commentsvc.accounts.identity import email_limit_key
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import sites
 from commentsvc.consent import policies
@@ -40,9 +42,28 @@ Page = str | tuple[str, int] | Response
 
 
 def _form_email() -> str:
-    """Rate-limit key for per-account limits: the normalised address in the form."""
-    raw = request.form.get("email", "")[:300].strip().lower()
-    return f"account:{raw}"
+    """Rate-limit key for per-account limits: the address in the form, as
+    identity.email_limit_key() folds it, so every spelling of an account shares one bucket."""
+    return "account:" + email_limit_key(request.form.get("email", ""))
+
+
+def _reset_mail_allowed() -> bool:
+    """Count a reset request against its address; False once RATELIMIT_RESET_MAIL is used up.
+
+    Every request counts, whether or not the address has an account, and the page
+    looks the same either way: the limit neither tells who has an account nor that
+    it was reached. It keys on the same folded address as the other per-address limits.
+    """
+    config = current_app.config
+    if not config["RATELIMIT_ENABLED"]:
+        return True
+    prefix = str(config.get("RATELIMIT_KEY_PREFIX") or "")
+    identifiers = [*([prefix] if prefix else []), "reset-mail", _form_email()]
+    results = [
+        limiter.limiter.hit(item, *identifiers)
+        for item in parse_many(str(config["RATELIMIT_RESET_MAIL"]))
+    ]
+    return all(results)
 
 
 def _ip_limit(name: str) -> str:
@@ -125,10 +146,21 @@ def sign_out() -> Response:
 @bp.get("/verify/<token>")
 def verify_email(token: str) -> Page:
     try:
-        signup.verify_email(token)
+        verified = signup.verify_email(token)
     except LinkInvalid:
         return render_template("auth/link_invalid.html"), 400
-    flash(_("Thank you: your e-mail address is verified."))
+    if verified.name_taken is None:
+        flash(_("Thank you: your e-mail address is verified."))
+    else:
+        flash(
+            _(
+                "Thank you: your e-mail address is verified. Someone else verified an account "
+                "named “%(taken)s” (or a name that looks the same) before you, so for now your "
+                "name is “%(name)s”. Please choose another name on your account page.",
+                taken=verified.name_taken,
+                name=verified.reader.display_name,
+            )
+        )
     return redirect(
         url_for("account.index" if current_user.is_authenticated else "auth.sign_in"), 303
     )
@@ -150,7 +182,8 @@ def resend_verification() -> Response:
 def request_reset() -> Page:
     form = ResetRequestForm()
     if form.validate_on_submit():
-        reset.request_reset(form.email.data)
+        if _reset_mail_allowed():
+            reset.request_reset(form.email.data)
         # The same page whether or not the address has an account.
         return render_template("auth/reset_sent.html", email=form.email.data)
     return _render_form("auth/reset_request.html", form)
