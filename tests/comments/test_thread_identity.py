@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from commentsvc.comments import sites
 from commentsvc.comments.models import ModerationPolicy, Site, Thread
@@ -190,6 +190,33 @@ def test_forged_referer_title_flips_share_the_write_budget(app, client, world):
     # The page is shown each time, but only the budget's worth of changes were made.
     assert set(codes) == {200}
     assert thread_of(app, "a7").title == f"{FAKE} 18"
+
+
+def statements(app: Flask, client: FlaskClient, path: str, **headers: str) -> list[str]:
+    """The SQL a request runs through the app (no page cache: a cookie bypasses it)."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        seen.append(statement.split()[0].upper())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        client.set_cookie("commentsvc_embed", "none", path="/embed")
+        assert client.get(path, headers=headers).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_views_that_claim_what_the_thread_has_cost_no_writes(app, client, world):
+    assert client.get(page("a10", REAL)).status_code == 200
+    plain = statements(app, client, "/embed/demo/t/a10?" + urlencode({"origin": ORIGIN}))
+    same = statements(app, client, page("a10", REAL), **FROM_SITE)
+    assert "SELECT" in plain
+    assert same == plain
+    assert not {"INSERT", "UPDATE"} & set(same)
 
 
 # --- corrections by the site's staff -----------------------------------------------------
