@@ -27,6 +27,8 @@ def main() -> None:
     app = create_app()
     with app.app_context():
         site = sites.get_site("demo") or sites.create_site("demo", "Demo News", [DEMO_ORIGIN])
+        # The demo's article pages sign their snippets, as a real site's templates would.
+        secret = site.thread_secret or sites.new_thread_secret(site)
         settings = banner_settings.current_settings(site)
         if not settings.cookies:
             # The demo's stand-in analytics tag sets this cookie; withdrawal deletes it.
@@ -37,7 +39,8 @@ def main() -> None:
                 ),
                 None,
             )
-    demo = make_server(*DEMO, create_demo_app(f"http://{SERVICE[0]}:{SERVICE[1]}"), threaded=True)
+    demo_app = create_demo_app(f"http://{SERVICE[0]}:{SERVICE[1]}", thread_secret=secret)
+    demo = make_server(*DEMO, demo_app, threaded=True)
     threading.Thread(target=demo.serve_forever, daemon=True).start()
     print(f" * Demo news site on {DEMO_ORIGIN}/articles/blinken-azerbaijan")
     run_simple(*SERVICE, app, use_reloader=False, use_debugger=True, threaded=True)

@@ -44,7 +44,23 @@ class Site(Model):
     close_after_days: Mapped[int | None]
     suspicious_words: Mapped[list[str]] = mapped_column(JSON, default=list)
     banned_words: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The key the site's templates sign thread snippets with (comments.threads); NULL:
+    # none made yet. With require_signed_threads, only signed snippets create threads
+    # or set their titles and URLs.
+    thread_secret: Mapped[str | None] = mapped_column(String(64))
+    require_signed_threads: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TitleSource(enum.StrEnum):
+    """Who set a thread's title and URL, and so who may change them."""
+
+    # An unsigned snippet: provisional, refreshed by later views from the site's origins.
+    SNIPPET = "snippet"
+    # A snippet signed with the site's secret: changed only by later signed snippets.
+    SIGNED = "signed"
+    # Corrected by the site's staff: no view changes it any more.
+    STAFF = "staff"
 
 
 class Thread(Model):
@@ -57,6 +73,7 @@ class Thread(Model):
     key: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(300), default="")
     url: Mapped[str] = mapped_column(String(2000), default="")
+    title_source: Mapped[str] = mapped_column(String(10), default=TitleSource.SNIPPET)
     locked: Mapped[bool] = mapped_column(default=False)
     # Approved comments, kept up to date by the comment services (for counts).
     comment_count: Mapped[int] = mapped_column(default=0)

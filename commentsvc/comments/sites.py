@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
@@ -134,6 +135,31 @@ def update_site(
     site.origins = cleaned
     site.moderation_policy = policy
     site.edit_window_seconds = edit_window_seconds
+    if by is not None:
+        audit.record_site_change(by, AuditAction.SITE_UPDATE, site)
+    db.session.commit()
+
+
+def new_thread_secret(site: Site, by: Reader | None = None) -> str:
+    """Make (or replace) the secret the site's templates sign thread snippets with.
+
+    Snippets signed with the old secret no longer count as signed.
+    """
+    site.thread_secret = secrets.token_hex(32)
+    if by is not None:
+        audit.record_site_change(by, AuditAction.SITE_UPDATE, site)
+    db.session.commit()
+    return site.thread_secret
+
+
+def set_require_signed_threads(site: Site, required: bool, by: Reader | None = None) -> None:
+    """Whether only signed snippets create threads and set their titles.
+
+    :raises Invalid: required, but the site has no secret to sign with yet.
+    """
+    if required and not site.thread_secret:
+        raise Invalid(_l("Make a signing secret first."), "require_signed_threads")
+    site.require_signed_threads = required
     if by is not None:
         audit.record_site_change(by, AuditAction.SITE_UPDATE, site)
     db.session.commit()

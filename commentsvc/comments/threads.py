@@ -1,18 +1,34 @@
-"""Threads: finding and creating them, locking, and approved-comment counts for many at once."""
+"""Threads: finding and creating them, who decides their titles and URLs, locking, and
+approved-comment counts for many at once.
+
+A thread's title and URL come from the snippet on the site's article page. An unsigned
+snippet is only a claim anyone can make with a crafted request, so what it sets is
+provisional: a later view from one of the site's origins refreshes it. A snippet signed
+with the site's secret (an HMAC the site's templates compute) is the site's word: only
+later signed snippets change it, and a site can require signatures for every new thread.
+A title the site's staff corrected is changed by no view. Views that write (create a
+thread or change its title) are rate-limited per client address and per site; reading
+an existing thread costs no more than before.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import ipaddress
 import unicodedata
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from limits import parse_many
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from commentsvc.comments import lifecycle, sites
-from commentsvc.comments.models import Comment, Site, Thread
-from commentsvc.core.errors import Invalid
-from commentsvc.core.extensions import db
+from commentsvc.comments.models import Comment, Site, Thread, TitleSource
+from commentsvc.core.errors import Forbidden, Invalid, RateLimited
+from commentsvc.core.extensions import db, limiter
 
 KEY_MAX = 200
 TITLE_MAX = 300
@@ -52,15 +68,34 @@ def find_existing_thread(site_slug: str, key: str) -> tuple[Site, Thread] | None
     return found[0], found[1]
 
 
-def create_thread(site: Site, key: str, title: str, url: str) -> Thread:
-    """Create the thread on its first view, with the title and URL from the snippet.
+def _clean_title(title: str) -> str:
+    return " ".join(title.split())[:TITLE_MAX]
+
+
+def _check_url(site: Site, url: str) -> str:
+    # No whitespace or control characters: a real URL has none, and the signed message
+    # (see sign) stays unambiguous.
+    if (
+        len(url) > URL_MAX
+        or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in url)
+        or not sites.url_is_on_site(site, url)
+    ):
+        raise Invalid(_l("The article URL is not on one of the site's origins."), "url")
+    return url
+
+
+def create_thread(
+    site: Site, key: str, title: str, url: str, source: TitleSource = TitleSource.SNIPPET
+) -> Thread:
+    """Create a thread with this title and URL (views go through view_thread).
 
     :raises Invalid: the key is malformed, or the URL is not on one of the site's origins.
     """
     _check_key(key)
-    if len(url) > URL_MAX or not sites.url_is_on_site(site, url):
-        raise Invalid(_l("The article URL is not on one of the site's origins."), "url")
-    thread = Thread(site_id=site.id, key=key, title=" ".join(title.split())[:TITLE_MAX], url=url)
+    _check_url(site, url)
+    thread = Thread(
+        site_id=site.id, key=key, title=_clean_title(title), url=url, title_source=source
+    )
     db.session.add(thread)
     try:
         db.session.commit()
@@ -72,6 +107,148 @@ def create_thread(site: Site, key: str, title: str, url: str) -> Thread:
             raise
         return found[1]
     return thread
+
+
+# --- who decides the title and URL -------------------------------------------------------
+
+
+class SignatureRequired(Forbidden):
+    """The site creates threads only from snippets signed with its secret."""
+
+
+def sign(secret: str, key: str, url: str, title: str) -> str:
+    """The snippet signature: hex HMAC-SHA256 with the site's secret over the thread key,
+    the article URL and the title, joined by newlines, exactly as the snippet carries them
+    (the key and URL cannot contain a newline)."""
+    message = f"{key}\n{url}\n{title}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class PageView:
+    """What a view of a thread page claims about the article, and where it came from."""
+
+    title: str
+    url: str
+    signature: str
+    # Whether the browser said the page was opened from one of the site's origins
+    # (its Referer); a crafted request can claim it too, so it only refreshes
+    # provisional titles.
+    from_site: bool
+    client: str
+
+
+def _signed(site: Site, key: str, view: PageView) -> bool:
+    if not site.thread_secret or not view.signature:
+        return False
+    expected = sign(site.thread_secret, key, view.url, view.title)
+    return hmac.compare_digest(expected, view.signature.lower())
+
+
+def _client_key(client: str) -> str:
+    """The budget an address draws on: an IPv6 client, which may hold a whole /64,
+    counts as that network."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _write_allowed(site: Site, client: str, signed: bool) -> bool:
+    """Count one anonymous write against the per-address budget and, unless the site
+    signed it, the per-site one; a write refused by the first costs nothing from the
+    second, so one address cannot spend a site's budget."""
+    if not limiter.enabled:
+        return True
+    config = current_app.config
+    prefix = str(config.get("RATELIMIT_KEY_PREFIX", ""))
+    budgets = [(config["RATELIMIT_THREAD_WRITE_IP"], ("thread-write-ip", _client_key(client)))]
+    if not signed:
+        # Signed snippets name only threads the site made: they cannot flood it.
+        budgets.append((config["RATELIMIT_THREAD_WRITE_SITE"], ("thread-write-site", str(site.id))))
+    strategy = limiter.limiter
+    for spec, names in budgets:
+        items = parse_many(str(spec))
+        if not all(strategy.test(item, prefix, *names) for item in items):
+            return False
+    for spec, names in budgets:
+        for item in parse_many(str(spec)):
+            strategy.hit(item, prefix, *names)
+    return True
+
+
+def view_thread(site: Site, key: str, found: Thread | None, view: PageView) -> Thread:
+    """The thread a page view shows: created on its first view, its provisional or
+    signed title and URL refreshed by a later one that may change them.
+
+    :raises Invalid: a new thread's key or URL is not acceptable.
+    :raises SignatureRequired: a new thread without a valid signature on a site that
+        requires one.
+    :raises RateLimited: too many new threads from this address or on this site.
+    """
+    if found is not None:
+        _refresh(site, key, found, view)
+        return found
+    _check_key(key)
+    signed = _signed(site, key, view)
+    if site.require_signed_threads and not signed:
+        raise SignatureRequired(_l("This site shows comments only under its own articles."))
+    _check_url(site, view.url)
+    if not _write_allowed(site, view.client, signed):
+        raise RateLimited(_l("Too many new threads. Please wait a little and try again."))
+    source = TitleSource.SIGNED if signed else TitleSource.SNIPPET
+    return create_thread(site, key, view.title, view.url, source)
+
+
+def _refresh(site: Site, key: str, thread: Thread, view: PageView) -> None:
+    # The common case, a view that claims what the thread already has, costs nothing more.
+    if thread.title_source == TitleSource.STAFF or not (view.title or view.url):
+        return
+    title = _clean_title(view.title) or thread.title
+    url = view.url or thread.url
+    if title == thread.title and url == thread.url:
+        return
+    if _signed(site, key, view):
+        source = TitleSource.SIGNED
+    elif (
+        thread.title_source == TitleSource.SNIPPET
+        and not site.require_signed_threads
+        and view.from_site
+    ):
+        source = TitleSource.SNIPPET
+    else:
+        return
+    try:
+        _check_url(site, url)
+    except Invalid:
+        return
+    if not _write_allowed(site, view.client, source == TitleSource.SIGNED):
+        return  # the page is still shown, with the title it had
+    _set_identity(thread, title, url, source)
+
+
+def _set_identity(thread: Thread, title: str, url: str, source: TitleSource) -> None:
+    thread.title, thread.url, thread.title_source = title, url, source
+    # The title is on the cached pages: a new version so they are rendered again.
+    lifecycle.thread_changed(thread.id)
+    db.session.commit()
+    db.session.refresh(thread)
+
+
+def correct_thread(thread: Thread, title: str, url: str) -> None:
+    """The site's staff set the title and URL; no page view changes them afterwards.
+
+    :raises Invalid: an empty or too long title, or a URL not on the site's origins.
+    """
+    title = " ".join(title.split())
+    if not 1 <= len(title) <= TITLE_MAX:
+        raise Invalid(_l("A title is 1 to 300 characters."), "title")
+    url = url.strip()
+    _check_url(thread.site, url)
+    _set_identity(thread, title, url, TitleSource.STAFF)
 
 
 def set_locked(thread: Thread, locked: bool) -> None:

@@ -56,6 +56,10 @@ class Defaults:
     RATELIMIT_POST_IP = "200 per minute; 5000 per day"
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    # Anonymous page views that create a thread or change its title or URL (reads of
+    # existing threads are not limited): per client address and per site.
+    RATELIMIT_THREAD_WRITE_IP = "20 per minute; 200 per day"
+    RATELIMIT_THREAD_WRITE_SITE = "60 per minute; 2000 per day"
 
     # Moderation: how long a decision can be undone, how often a moderator is e-mailed
     # about held comments, and the no-JavaScript form's minimum fill time.

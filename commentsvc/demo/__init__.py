@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 
 from flask import Flask, Response, render_template, request
@@ -29,8 +31,19 @@ ARTICLES = {
 }
 
 
-def create_demo_app(service_url: str, site_slug: str = "demo") -> Flask:
-    """The news site: an article list with comment counts, and article pages with comments."""
+def sign_snippet(secret: str, key: str, url: str, title: str) -> str:
+    """What a news site's article template computes to sign its snippet (see the README)."""
+    message = f"{key}\n{url}\n{title}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def create_demo_app(
+    service_url: str, site_slug: str = "demo", thread_secret: str | None = None
+) -> Flask:
+    """The news site: an article list with comment counts, and article pages with comments.
+
+    With thread_secret (the site's signing secret), article pages sign their snippets.
+    """
     app = Flask(__name__, template_folder=str(ROOT / "templates" / "demo"), static_folder=None)
     service_url = service_url.rstrip("/")
 
@@ -47,6 +60,8 @@ def create_demo_app(service_url: str, site_slug: str = "demo") -> Flask:
             return "Not found", 404
         # ?lang=az or ?lang=ru shows the page, and so the consent banner, in that language.
         lang = request.args.get("lang", "en")
+        url = request.base_url
+        sig = sign_snippet(thread_secret, key, url, str(found["title"])) if thread_secret else ""
         return render_template(
             "article.html",
             key=key,
@@ -54,6 +69,8 @@ def create_demo_app(service_url: str, site_slug: str = "demo") -> Flask:
             service_url=service_url,
             site=site_slug,
             lang=lang if lang in ("en", "az", "ru") else "en",
+            url=url,
+            sig=sig,
         )
 
     @app.get("/demo-analytics.js")

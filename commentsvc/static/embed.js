@@ -1,5 +1,7 @@
 /* commentsvc loader: <div data-commentsvc-thread="KEY" data-title="…"></div>
-   <script src="https://comments.example/embed.js" data-site="SLUG" async></script> */
+   <script src="https://comments.example/embed.js" data-site="SLUG" async></script>
+   A signed snippet also carries data-url and data-sig (see the README): the title and
+   URL are then sent exactly as the template signed them. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -11,11 +13,14 @@
 
   document.querySelectorAll("[data-commentsvc-thread]").forEach(function (el) {
     if (el.querySelector("iframe")) return;
-    var query = new URLSearchParams({
+    var params = {
       title: el.getAttribute("data-title") || document.title,
       url: el.getAttribute("data-url") || pageUrl,
       origin: location.origin
-    });
+    };
+    var sig = el.getAttribute("data-sig");
+    if (sig) params.sig = sig;
+    var query = new URLSearchParams(params);
     var frame = document.createElement("iframe");
     frame.title = el.getAttribute("data-frame-title") || "Comments";
     frame.loading = "lazy";

@@ -234,7 +234,7 @@ def test_reply_emails_per_account_and_per_comment(app, ids, deliver, inbox):
     post(app, ids.bob, "Bob disagrees", parent_id=first)
     deliver()
     mails = inbox.to("alice@example.org")
-    assert [m["Subject"] for m in mails] == ["Bob replied to your comment"]
+    assert [m["Subject"] for m in mails] == ["New reply to your comment"]
     assert "Bob disagrees" in body_of(mails[0])
     # The link mutes replies to that one comment.
     app.test_client().post(unsubscribe_path(mails[0]))
@@ -296,7 +296,7 @@ def test_a_held_reply_is_announced_when_it_is_approved(app, ids, deliver, inbox)
     assert inbox.to("alice@example.org") == []
     mod.post(f"/moderation/comments/{reply}/decide", data={"action": "approve"})
     deliver()
-    assert inbox.last_to("alice@example.org")["Subject"] == "Bob replied to your comment"
+    assert inbox.last_to("alice@example.org")["Subject"] == "New reply to your comment"
 
 
 def test_digest_goes_only_to_verified_moderators_who_want_it(app, ids, runner, inbox):

@@ -1,4 +1,4 @@
-"""Routes for admins: list, register and edit sites."""
+"""Routes for admins: list, register and edit sites, and their snippet signing."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from werkzeug.wrappers import Response
 from commentsvc.accounts import current
 from commentsvc.comments import sites
 from commentsvc.comments.forms import SiteForm
+from commentsvc.comments.models import Site
+from commentsvc.comments.thread_forms import ThreadSigningForm
 from commentsvc.core import access
 from commentsvc.core.errors import Invalid
 
@@ -54,17 +56,7 @@ def new_site() -> Page:
 @bp.route("/sites/<slug>", methods=["GET", "POST"])
 def edit_site(slug: str) -> Page:
     site = sites.require_site(slug)
-    form = SiteForm(
-        data=None
-        if request.method == "POST"
-        else {
-            "slug": site.slug,
-            "name": site.name,
-            "origins": "\n".join(site.origins),
-            "moderation_policy": site.moderation_policy,
-            "edit_window_minutes": site.edit_window_seconds // 60,
-        }
-    )
+    form = SiteForm() if request.method == "POST" else _saved_settings(site)
     if form.validate_on_submit():
         try:
             sites.update_site(
@@ -81,4 +73,51 @@ def edit_site(slug: str) -> Page:
             flash(_("Site %(name)s saved.", name=site.name))
             return redirect(url_for("sites_admin.edit_site", slug=site.slug), 303)
     status = 422 if request.method == "POST" else 200
-    return render_template("admin/site_form.html", form=form, site=site), status
+    return _site_page(form, site, status)
+
+
+def _saved_settings(site: Site) -> SiteForm:
+    """The settings form filled with what is saved (not with what was posted)."""
+    return SiteForm(
+        formdata=None,
+        data={
+            "slug": site.slug,
+            "name": site.name,
+            "origins": "\n".join(site.origins),
+            "moderation_policy": site.moderation_policy,
+            "edit_window_minutes": site.edit_window_seconds // 60,
+        },
+    )
+
+
+def _site_page(
+    form: SiteForm, site: Site, status: int, signing: ThreadSigningForm | None = None
+) -> Page:
+    if signing is None:
+        signing = ThreadSigningForm(
+            formdata=None, data={"require_signed_threads": site.require_signed_threads}
+        )
+    page = render_template("admin/site_form.html", form=form, site=site, signing_form=signing)
+    return page, status
+
+
+@bp.post("/sites/<slug>/thread-signing")
+def thread_signing(slug: str) -> Page:
+    """Make a new signing secret, or choose whether threads need signed snippets."""
+    site = sites.require_site(slug)
+    signing = ThreadSigningForm()
+    if signing.validate():
+        try:
+            if signing.action.data == "secret":
+                sites.new_thread_secret(site, by=current.signed_in())
+                flash(_("A new signing secret was made. Update your article templates."))
+            else:
+                sites.set_require_signed_threads(
+                    site, bool(signing.require_signed_threads.data), by=current.signed_in()
+                )
+                flash(_("Site %(name)s saved.", name=site.name))
+        except Invalid as exc:
+            signing.require_signed_threads.errors = [str(exc)]
+        else:
+            return redirect(url_for("sites_admin.edit_site", slug=site.slug), 303)
+    return _site_page(_saved_settings(site), site, 422, signing)

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -34,7 +35,7 @@ from commentsvc.comments.page_cache import mark_shareable
 from commentsvc.consent import policies
 from commentsvc.core import security
 from commentsvc.core.errors import Invalid, ServiceError, http_status
-from commentsvc.core.links import safe_next_url
+from commentsvc.core.links import origin_of, safe_next_url
 from commentsvc.moderation import rules
 
 Page = str | tuple[str, int] | Response
@@ -70,7 +71,7 @@ def viewer(site: Site) -> Reader | None:
 def _thread_args() -> dict[str, str]:
     """The query parameters that identify the embedding page, kept across redirects."""
     keep = {}
-    for name in ("title", "url", "origin", "sort"):
+    for name in ("title", "url", "sig", "origin", "sort"):
         value = request.args.get(name)
         if value:
             keep[name] = value[:2000]
@@ -102,13 +103,24 @@ def thread(site_slug: str, key: str) -> Page:
     site, thread_row = found
     g.site = site
     frame_origin = _frame_origin(site) if g.framed else None
-    if thread_row is None:
-        url = request.args.get("url", "")
-        try:
-            thread_row = threads.create_thread(site, key, request.args.get("title", ""), url)
-        except Invalid as exc:
-            return _error_page(str(exc), 400)
+    try:
+        thread_row = threads.view_thread(site, key, thread_row, _page_view(site))
+    except Invalid as exc:
+        return _error_page(str(exc), 400)
     return _render_thread(site, thread_row, frame_origin)
+
+
+def _page_view(site: Site) -> threads.PageView:
+    """What this request claims about the article (see threads.view_thread)."""
+    args = request.args
+    referrer = origin_of(request.headers.get("Referer", ""))
+    return threads.PageView(
+        title=args.get("title", ""),
+        url=args.get("url", ""),
+        signature=args.get("sig", ""),
+        from_site=referrer is not None and referrer in site.origins,
+        client=get_remote_address(),
+    )
 
 
 def _render_thread(
