@@ -164,5 +164,11 @@ def display_name_key(name: str) -> str:
     # Strip accents, so "Émile" and "Emile" collide too.
     decomposed = unicodedata.normalize("NFKD", folded)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    skeleton = bare.translate(_CONFUSABLES)
+    skeleton = confusable_skeleton(bare)
     return "".join(skeleton.split())
+
+
+def confusable_skeleton(text: str) -> str:
+    """text with each look-alike character replaced by the Latin letter it imitates
+    (a Cyrillic a by a Latin one, the digit 0 by o); other characters stay as they are."""
+    return text.translate(_CONFUSABLES)

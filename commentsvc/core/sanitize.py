@@ -17,24 +17,47 @@ ALLOWED_TAGS = frozenset(
     {"p", "br", "strong", "em", "a", "blockquote", "code", "pre", "ul", "ol", "li"}
 )
 ALLOWED_ATTRIBUTES = {"a": ["href", "rel"]}
+# The one list of link schemes, for Markdown links and for addresses the linkifier finds.
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener noreferrer"
 
+Attrs = dict[tuple[str | None, str], str]
+
+
+def is_absolute_link(href: str) -> bool:
+    """An address with an allowed scheme that leads off this service on its own:
+    "http(s)://host/…" or "mailto:someone". A relative one ("/account", "#top",
+    "//host") or one with a scheme but no "//host" ("http:evil.com", "https:/x") would
+    be resolved against this service's address, inside the news site's frame."""
+    if "\\" in href or any(c.isspace() or not c.isprintable() for c in href):
+        return False
+    try:
+        parts = urlsplit(href)
+        host = parts.hostname
+    except ValueError:
+        return False
+    scheme = parts.scheme.lower()
+    if scheme not in ALLOWED_PROTOCOLS:
+        return False
+    if scheme == "mailto":
+        return bool(parts.path)
+    return href[len(scheme) + 1 :].startswith("//") and bool(host)
+
 
 def _allowed_link_attribute(tag: str, name: str, value: str) -> bool:
-    # Absolute links only: a relative one ("/account", "#top", "//host") would lead
-    # into this service, inside the news site's frame, not where the reader meant.
     if name == "href":
-        try:
-            return urlsplit(value).scheme.lower() in ALLOWED_PROTOCOLS
-        except ValueError:
-            return False
+        return is_absolute_link(value)
     return name in ALLOWED_ATTRIBUTES["a"]
 
 
-def _set_rel(
-    attrs: dict[tuple[str | None, str], str], new: bool = False
-) -> dict[tuple[str | None, str], str]:
+def _only_absolute_links(attrs: Attrs, new: bool = False) -> Attrs | None:
+    # None leaves the text as text: an address the linkifier found ("ssh:host",
+    # "data:…", "http:evil.com"), or a Markdown link whose href the cleaner dropped.
+    href = attrs.get((None, "href"))
+    return attrs if href is not None and is_absolute_link(href) else None
+
+
+def _set_rel(attrs: Attrs, new: bool = False) -> Attrs:
     attrs[(None, "rel")] = LINK_REL
     return attrs
 
@@ -55,7 +78,11 @@ def _cleaner() -> bleach.Cleaner:
         attributes={"a": _allowed_link_attribute},
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
-        filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"})],
+        filters=[
+            partial(
+                LinkifyFilter, callbacks=[_only_absolute_links, _set_rel], skip_tags={"pre", "code"}
+            )
+        ],
     )
 
 
@@ -87,9 +114,12 @@ def _allowed_document_link(tag: str, name: str, value: str) -> bool:
     return name in ("title", "rel")
 
 
-def _set_document_rel(
-    attrs: dict[tuple[str | None, str], str], new: bool = False
-) -> dict[tuple[str | None, str], str]:
+def _only_absolute_autolinks(attrs: Attrs, new: bool = False) -> Attrs | None:
+    # The document's own links may be relative; addresses found in its text may not.
+    return _only_absolute_links(attrs) if new else attrs
+
+
+def _set_document_rel(attrs: Attrs, new: bool = False) -> Attrs:
     attrs[(None, "rel")] = DOCUMENT_LINK_REL
     return attrs
 
@@ -109,7 +139,13 @@ def _document_cleaner() -> bleach.Cleaner:
         attributes={"a": _allowed_document_link},
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
-        filters=[partial(LinkifyFilter, callbacks=[_set_document_rel], skip_tags={"pre", "code"})],
+        filters=[
+            partial(
+                LinkifyFilter,
+                callbacks=[_only_absolute_autolinks, _set_document_rel],
+                skip_tags={"pre", "code"},
+            )
+        ],
     )
 
 

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    Field,
     HiddenField,
     IntegerField,
     SelectChoice,
@@ -18,6 +19,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from commentsvc.comments.models import CommentStatus, ModerationPolicy
 from commentsvc.core.forms import BaseForm
+from commentsvc.moderation import rules
 from commentsvc.moderation.decisions import REASON_MAX
 
 # Reasons a moderator can pick instead of writing one; the author reads the text.
@@ -117,7 +119,12 @@ class WordListsForm(BaseForm):
         _l("Suspicious words (hold the comment)"),
         validators=[Length(max=60_000)],
         description=_l(
-            "One word or phrase per line. Matches whole words, ignoring case and accents."
+            "One word or phrase per line, at most %(words)d words and %(chars)d characters "
+            "each, %(n)d in all. Matches whole words, ignoring case, accents, invisible "
+            "characters and look-alike letters.",
+            words=rules.PHRASE_WORDS_MAX,
+            chars=rules.WORD_MAX,
+            n=rules.WORDS_MAX,
         ),
     )
     banned_words = TextAreaField(
@@ -125,6 +132,13 @@ class WordListsForm(BaseForm):
         validators=[Length(max=60_000)],
         description=_l("The reader is told which words were refused and may rephrase."),
     )
+
+    # Every problem of both lists at once, next to its list; what was typed stays.
+    def validate_suspicious_words(self, field: Field) -> None:
+        field.errors.extend(rules.check_word_list(field.data or "")[1])
+
+    def validate_banned_words(self, field: Field) -> None:
+        field.errors.extend(rules.check_word_list(field.data or "")[1])
 
 
 class HoldRulesForm(BaseForm):

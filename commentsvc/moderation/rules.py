@@ -1,6 +1,9 @@
 """What happens to a new comment: bans and closed threads (for comments.eligibility), which
 words refuse it, which rules hold it."""
 
+# Cyrillic look-alikes are the subject of the word lists' comments, not slips.
+# ruff: noqa: RUF002, RUF003
+
 from __future__ import annotations
 
 import re
@@ -16,6 +19,7 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
+from commentsvc.accounts.identity import confusable_skeleton
 from commentsvc.accounts.models import Reader
 from commentsvc.comments.models import Comment, CommentStatus, ModerationPolicy, Site, Thread
 from commentsvc.core import tokens
@@ -23,67 +27,252 @@ from commentsvc.core.errors import Invalid, LinkInvalid
 from commentsvc.core.extensions import db, utcnow
 from commentsvc.moderation.models import Ban, BanKind, CommentHold, HoldReason, TrustMark
 
-WORD_MAX = 100
+WORD_MAX = 100  # characters in one entry
+PHRASE_WORDS_MAX = 5
 WORDS_MAX = 1000
-# Besides accents, fold the Turkic dotless i (U+0131) into i: "SIKINTI" typed on an
-# English keyboard and the same word typed in Azerbaijani must match each other.
-_EXTRA_FOLDS = str.maketrans({"\u0131": "i"})
+_WORD = re.compile(r"\w+")
+# Dropped before matching: accents and other combining marks (Mn, Me) once NFKD has
+# split them off, and invisible format characters (Cf: zero-width space and joiners,
+# soft hyphen, word joiner, BOM, bidi controls) that would split a word unseen.
+_DROPPED = frozenset({"Mn", "Me", "Cf"})
+# Russian letters once accents are gone (ё is е, й is и): a word written only in them
+# is Russian, even when each letter looks like a Latin one ("сам", "рот").
+_RUSSIAN = frozenset("абвгдежзиклмнопрстуфхцчшщъыьэюя")
+_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+
+
+class _Folds(dict[int, int | str | None]):
+    """A str.translate table filled on first sight of each character: drop it (see
+    _DROPPED) or keep it, and fold the Turkic dotless i into i ("SIKINTI" typed on an
+    English keyboard and the same word typed in Azerbaijani must match)."""
+
+    def __missing__(self, code: int) -> int | str | None:
+        char = chr(code)
+        folded: int | str | None = code
+        if char == "\u0131":
+            folded = "i"
+        elif unicodedata.category(char) in _DROPPED:
+            folded = None
+        self[code] = folded
+        return folded
+
+
+_FOLDS = _Folds()
 
 
 # --- words -----------------------------------------------------------------------------
+# A comment and a list entry are both cut into words (runs of letters, digits and _;
+# punctuation separates words like a space) after normalise(). An entry matches where
+# its words follow one another in the comment: a single word by itself, a phrase word
+# after word. The entries are kept in tries of words (see _index), so checking a comment
+# costs at most 2 x (words in the comment) x (words in the longest entry) lookups,
+# however long the list; a list never becomes one big regular expression.
+#
+# Look-alike letters (accounts.identity.confusable_skeleton) count only in a word that
+# is disguised (see _disguised), e.g. "cаsino" with a Cyrillic а: such a word is
+# compared by its skeleton with the skeletons of the entries. A word written wholly in
+# one alphabet is compared as written, so the Russian "сам" does not match an English
+# entry "cam", nor "cam" a Russian entry "сам".
 
 
 def normalise(text: str) -> str:
-    """Text folded for matching: compatibility forms, case and accents removed.
+    """Text folded for matching: compatibility forms, case, accents and invisible
+    characters removed, spaces collapsed.
 
-    NFKD splits "é" into "e" plus a combining accent and "ﬁ" into "fi"; casefold
-    handles "ß" and the Turkic "İ" (which becomes i plus a combining dot).
+    NFKC turns "ﬁ" into "fi" and fullwidth letters into plain ones; casefold handles
+    "ß" and the Turkic "İ"; NFKD then splits "é" into "e" plus an accent, which goes.
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.translate(_EXTRA_FOLDS).split())
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    bare = unicodedata.normalize("NFKD", folded).translate(_FOLDS)
+    return " ".join(bare.split())
 
 
-def parse_word_list(text: str) -> list[str]:
-    """One word or phrase per line (commas also separate), without duplicates.
+def _words(text: str) -> list[str]:
+    return _WORD.findall(normalise(text))
 
-    :raises Invalid: a word too long, or too many of them.
+
+@lru_cache(maxsize=4096)
+def _script(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return name.split(" ", 1)[0] if char.isalpha() else ""
+
+
+def _disguised(word: str) -> bool:
+    """A word nobody writes except to dodge a word list: letters of two of the Latin,
+    Cyrillic and Greek alphabets ("cаsino"), such letters with a digit read as a letter
+    ("h0t"), or only look-alikes that are not all Russian letters ("ѕсам", Macedonian ѕ)."""
+    skeleton = confusable_skeleton(word)
+    if skeleton == word:
+        return False
+    scripts = {_script(c) for c in word} & set(_SCRIPTS)
+    if len(scripts) > 1:
+        return True
+    if scripts and any(c.isdigit() and s != c for c, s in zip(word, skeleton, strict=True)):
+        return True
+    return (
+        bool(scripts)
+        and "LATIN" not in scripts
+        and all(c != s for c, s in zip(word, skeleton, strict=True))
+        and not set(word) <= _RUSSIAN
+    )
+
+
+class _Node:
+    __slots__ = ("children", "entries")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.entries: set[str] = set()
+
+    def add(self, path: list[str], entry: str) -> None:
+        node = self
+        for word in path:
+            node = node.children.setdefault(word, _Node())
+        node.entries.add(entry)
+
+
+@dataclass(frozen=True)
+class _Index:
+    """The entries twice: by their words (a disguised word by its skeleton, as the
+    moderator evidently meant it) and by the skeletons of all their words."""
+
+    plain: _Node
+    skeletons: _Node
+    depth: int  # the words of the longest entry
+
+
+@lru_cache(maxsize=64)
+def _index(entries: tuple[str, ...]) -> _Index:
+    plain, by_skeleton, depth = _Node(), _Node(), 0
+    for entry in entries:
+        words = _words(entry)
+        if not words:
+            continue
+        skeletons = [confusable_skeleton(w) for w in words]
+        plain.add([s if _disguised(w) else w for w, s in zip(words, skeletons, strict=True)], entry)
+        by_skeleton.add(skeletons, entry)
+        depth = max(depth, len(words))
+    return _Index(plain, by_skeleton, depth)
+
+
+def matching_words(words: list[str], text: str) -> list[str]:
+    """The entries of words found in text as whole words, ignoring case, accents,
+    invisible characters and disguised look-alike letters (sorted, as entered).
+
+    From each word of the text, two walks follow the next words: one through the
+    entries as written, while no word is disguised; one through the skeletons, which
+    counts only once a disguised word was met. Each takes at most one step per word of
+    the longest entry, so the work is bounded by the length of the text, not the list.
     """
+    index = _index(tuple(words))
+    if not index.depth:
+        return []
+    seen: dict[str, tuple[str | None, str]] = {}
+    sequence: list[tuple[str | None, str]] = []
+    for word in _words(text):
+        if word not in seen:
+            skeleton = confusable_skeleton(word)
+            seen[word] = (None if skeleton != word and _disguised(word) else word, skeleton)
+        sequence.append(seen[word])
+    found: set[str] = set()
+    reported: set[int] = set()
+
+    def report(node: _Node) -> None:
+        if node.entries and id(node) not in reported:
+            reported.add(id(node))
+            found.update(node.entries)
+
+    for start in range(len(sequence)):
+        plain: _Node | None = index.plain
+        by_skeleton: _Node | None = index.skeletons
+        disguised = False
+        for as_written, skeleton in sequence[start : start + index.depth]:
+            if plain is not None:
+                plain = None if as_written is None else plain.children.get(as_written)
+            if by_skeleton is not None:
+                by_skeleton = by_skeleton.children.get(skeleton)
+            disguised = disguised or as_written is None
+            if plain is None and by_skeleton is None:
+                break
+            if plain is not None:
+                report(plain)
+            if by_skeleton is not None and disguised:
+                report(by_skeleton)
+    return sorted(found)
+
+
+def check_word_list(text: str) -> tuple[list[str], list[str]]:
+    """The entries of a list as typed (one per line or between commas, spaces collapsed,
+    without duplicates) and what is wrong with it, in words for the moderator."""
     words: list[str] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, ...]] = set()
+    too_long: list[str] = []
+    too_many_words: list[str] = []
+    wordless: list[str] = []
     for raw in re.split(r"[\n,]", text):
         word = " ".join(raw.split())
         if not word:
             continue
+        key = tuple(_words(word)) or (normalise(word),)
+        if key in seen:
+            continue
+        seen.add(key)
+        words.append(word)
         if len(word) > WORD_MAX:
-            raise Invalid(_l("A word or phrase can be at most %(n)d characters.", n=WORD_MAX))
-        key = normalise(word)
-        if key and key not in seen:
-            seen.add(key)
-            words.append(word)
+            too_long.append(word)
+        elif not _WORD.search(key[0]):
+            wordless.append(word)
+        elif len(key) > PHRASE_WORDS_MAX:
+            too_many_words.append(word)
+    problems = []
+    if too_long:
+        problems.append(
+            _l(
+                "A word or phrase can be at most %(n)d characters: %(entries)s",
+                n=WORD_MAX,
+                entries=_some(too_long),
+            )
+        )
+    if too_many_words:
+        problems.append(
+            _l(
+                "A phrase can have at most %(n)d words: %(entries)s",
+                n=PHRASE_WORDS_MAX,
+                entries=_some(too_many_words),
+            )
+        )
+    if wordless:
+        problems.append(
+            _l(
+                "An entry needs a letter or digit to match: %(entries)s",
+                entries=_some(wordless),
+            )
+        )
     if len(words) > WORDS_MAX:
-        raise Invalid(_l("A list can hold at most %(n)d words.", n=WORDS_MAX))
+        problems.append(
+            _l(
+                "A list can hold at most %(n)d words; this one has %(count)d.",
+                n=WORDS_MAX,
+                count=len(words),
+            )
+        )
+    return words, [str(p) for p in problems]
+
+
+def _some(entries: list[str], shown: int = 5) -> str:
+    listed = "; ".join(entries[:shown])
+    return listed + (f"; … (+{len(entries) - shown})" if len(entries) > shown else "")
+
+
+def parse_word_list(text: str) -> list[str]:
+    """The entries of a list (see check_word_list).
+
+    :raises Invalid: an entry too long, of too many words or of no word; too many entries.
+    """
+    words, problems = check_word_list(text)
+    if problems:
+        raise Invalid(" ".join(problems))
     return words
-
-
-@lru_cache(maxsize=256)
-def _pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
-    keys = sorted({normalise(w) for w in words} - {""}, key=len, reverse=True)
-    if not keys:
-        return None
-    # Whole words only: no letter or digit may touch either end of the match.
-    alternatives = "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in keys)
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
-
-
-def matching_words(words: list[str], text: str) -> list[str]:
-    """The entries of words found in text as whole words, ignoring case and accents."""
-    pattern = _pattern(tuple(words))
-    if pattern is None:
-        return []
-    found = {m.group(0) for m in pattern.finditer(normalise(text))}
-    by_key = {normalise(w): w for w in words}
-    return sorted({by_key.get(" ".join(f.split()), f) for f in found})
 
 
 _ANCHOR = re.compile(r"<a\s[^>]*>.*?</a>", re.S)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from commentsvc.core.sanitize import render_comment
+from commentsvc.core.sanitize import render_comment, render_document
 
 REL = 'rel="nofollow ugc noopener noreferrer"'
 
@@ -118,3 +118,69 @@ def test_attributes_other_than_href_and_rel_are_dropped():
     html = render_comment('[x](https://example.org/ "a title")')
     assert "title=" not in html
     assert hrefs_in(html) == ["https://example.org/"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "data:example.com",
+        "see data:text.html",
+        "ssh://example.com",
+        "ssh:example.com",
+        "xmpp:me@example.com",
+        "feed:example.com",
+        "urn:example.com",
+        "ftp://example.com",
+        "irc://example.com",
+        "telnet:example.com",
+        "sftp:example.org/x",
+        "javascript:alert(1)",
+    ],
+)
+def test_bare_addresses_with_other_schemes_stay_text(source):
+    html = render_comment(source)
+    assert hrefs_in(html) == []
+    assert "<a" not in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[x](http:evil.com)",
+        "[x](https:evil.com/account)",
+        "[x](HTTP:evil.com)",
+        "[x](http:/evil.com)",
+        "[x](https:///evil.com)",
+        "[x](http:\\\\evil.com)",
+        "http:example.com",
+        "https:/example.com",
+        "<http:evil.com>",
+        "[x](/account)",
+        "[x](evil.com)",
+    ],
+)
+def test_links_without_a_host_resolve_nowhere(source):
+    # "http:evil.com" is relative to a page on http(s): it would open this service's
+    # /evil.com inside the news site's frame. Such links stay text, not empty anchors.
+    html = render_comment(source)
+    assert hrefs_in(html) == []
+    assert "<a" not in html
+
+
+@pytest.mark.parametrize(
+    ("source", "href"),
+    [
+        ("see example.com today", "http://example.com"),
+        ("www.example.com", "http://www.example.com"),
+        ("mailto:editor@example.org", "mailto:editor@example.org"),
+        ("HTTPS://EXAMPLE.COM/x", "HTTPS://EXAMPLE.COM/x"),
+        ("[x](https://example.org:8443/a?b=1#c)", "https://example.org:8443/a?b=1#c"),
+    ],
+)
+def test_absolute_web_and_mail_links_still_work(source, href):
+    assert hrefs_in(render_comment(source)) == [href]
+
+
+def test_documents_keep_their_relative_links_but_not_other_schemes():
+    html = render_document("[privacy](/privacy) and ssh://example.com and https://example.com")
+    assert hrefs_in(html) == ["/privacy", "https://example.com"]

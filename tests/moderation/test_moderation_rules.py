@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import statistics
+import time
 from datetime import timedelta
 
 import pytest
@@ -50,6 +52,23 @@ def holds(app, comment_id: int) -> dict[str, str]:
         (["мошенник"], "мошенники повсюду", []),
         (["buy now"], "please  BUY\nNOW", ["buy now"]),
         (["ﬁx"], "a quick fix", ["ﬁx"]),
+        # Punctuation separates words like a space.
+        (["buy now"], "buy-now!", ["buy now"]),
+        (["casino"], "the casino's bonus", ["casino"]),
+        # Invisible characters inside a word do not split it.
+        (["casino"], "ca\u200bsi\u00adno", ["casino"]),
+        (["casino"], "\ufeffcas\u2060ino", ["casino"]),
+        (["buy now"], "buy\u200c now\u200d", ["buy now"]),
+        # Disguised words are read as the letters they imitate...
+        (["casino"], "c\u0430sino", ["casino"]),
+        (["scam"], "\u0455\u0441\u0430\u043c", ["scam"]),
+        (["hot"], "h0t deals", ["hot"]),
+        (["мошенник"], "мoшенник", ["мошенник"]),
+        (["casino", "cаsino"], "casino", ["casino", "cаsino"]),
+        # ...but a word written wholly in one alphabet is taken as written.
+        (["cam", "pot"], "Он сам виноват, закрой рот", []),
+        (["сам", "рот"], "a webcam shot: cam, pot", []),
+        (["сам"], "Он сам виноват", ["сам"]),
     ],
 )
 def test_word_lists_match_whole_words_ignoring_case_and_accents(words, text, found):
@@ -66,6 +85,31 @@ def test_word_list_parsing_drops_duplicates_and_limits_length():
         rules.parse_word_list("x" * 101)
     with pytest.raises(Invalid, match="at most 1000 words"):
         rules.parse_word_list("\n".join(f"w{n}" for n in range(1001)))
+    with pytest.raises(Invalid, match="at most 5 words: one two three four five six"):
+        rules.parse_word_list("one two three four five\none two three four five six")
+    # NFKC spells U+FDFA out as four words.
+    with pytest.raises(Invalid, match="at most 5 words"):
+        rules.parse_word_list("\ufdfa \ufdfa")
+    with pytest.raises(Invalid, match="needs a letter or digit to match: !!!"):
+        rules.parse_word_list("!!!")
+
+
+def test_matching_work_grows_with_the_comment_not_the_list():
+    # The reported attack: hundreds of the longest phrases allowed, sharing all but
+    # their last word, against a comment that starts a partial match at every word.
+    phrases = [f"{'abcdefghijklmnopqrs ' * 4}z{n:05d}" for n in range(rules.WORDS_MAX)]
+    text = ("abcdefghijklmnopqrs " * 500)[:10_000]
+
+    def median(words: list[str]) -> float:
+        rules.matching_words(words, text)
+        samples = []
+        for _ in range(15):
+            started = time.perf_counter()
+            rules.matching_words(words, text)
+            samples.append(time.perf_counter() - started)
+        return statistics.median(samples)
+
+    assert median(phrases) <= 3 * median(phrases[:1])
 
 
 def test_hold_none_publishes_and_counts(app, ids):
