@@ -149,7 +149,7 @@ def document() -> dict[str, Any]:
                             "lists into several requests.",
                             "schema": {
                                 "type": "array",
-                                "items": {"type": "string"},
+                                "items": {"type": "string", "pattern": NO_NUL},
                                 "minItems": 1,
                                 "maxItems": MAX_COUNT_KEYS,
                             },
@@ -158,6 +158,7 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _json("Counts", "Counts by thread key (0 for unknown keys)"),
                         "304": {"description": "Unchanged since the ETag sent in If-None-Match"},
+                        "400": _error("A NUL character in the query"),
                         "404": _error("No such site"),
                         "414": {
                             "description": "URL longer than the server's request-line limit "

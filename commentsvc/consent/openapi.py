@@ -31,7 +31,7 @@ PATHS: dict[str, Any] = {
                     "in": "query",
                     "description": "The page's language (e.g. az); English where there "
                     "is no translation.",
-                    "schema": {"type": "string"},
+                    "schema": {"type": "string", "pattern": "^[^\\x00]*$"},
                 },
             ],
             "responses": {
@@ -44,6 +44,7 @@ PATHS: dict[str, Any] = {
                     },
                 },
                 "304": {"description": "Unchanged since the ETag given"},
+                "400": {"description": "A NUL character in the query", "content": _ERROR},
                 "404": {"description": "No such site", "content": _ERROR},
             },
         }

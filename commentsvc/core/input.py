@@ -5,7 +5,8 @@ Every body parser and every place that turns text into a number goes through her
 - JSON nested deeper than MAX_DEPTH is refused before it is parsed (the depth is
   counted in one pass over the text, so no parser recursion is ever reached);
 - lone surrogates ("\\ud800") in JSON strings, form values and query arguments are
-  refused: no database can store them;
+  refused: no database can store them; so is a NUL in the query, and a path with one is
+  not found (PostgreSQL stores no NUL; in bodies each form and service refuses it);
 - a file part in a form is refused: no form of the service takes files;
 - integers out of the database's range are refused where they are read: in paths (the
   `int` converter takes at most 18 digits: 404), from query arguments and forms
@@ -25,7 +26,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask.wrappers import Request
 from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.routing import IntegerConverter
 
 # Deepest nesting of arrays and objects a JSON body may have; real ones have 2 or 3.
@@ -170,9 +171,15 @@ def refuse_bad_input() -> None:
 
     :raises InputRefused: answered with a 400 page or {"error": …}.
     """
-    for key, value in request.args.items(multi=True):
-        if has_lone_surrogate(key) or has_lone_surrogate(value):
-            raise InputRefused(_not_utf8())
+    # The path and query are looked up in the database as they are, and PostgreSQL
+    # stores no NUL: a path with one names nothing, a query with one is refused.
+    if "\x00" in request.path:
+        raise NotFound
+    query = [text for item in request.args.items(multi=True) for text in item]
+    if any("\x00" in text for text in query):
+        raise InputRefused(_("The address contains characters that cannot be used."))
+    if any(has_lone_surrogate(text) for text in [request.path, *query]):
+        raise InputRefused(_not_utf8())
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         if request.files:
             raise InputRefused(_("This form does not take files."))

@@ -608,3 +608,14 @@ def test_an_unsupported_method_is_a_405_that_says_what_is_allowed(client, path, 
     response = client.open(path, method=method)
     assert response.status_code == 405
     assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed
+
+
+def test_a_nul_in_the_address_is_refused_before_any_lookup(app, thread):
+    # PostgreSQL cannot compare text with a NUL: it must never reach a query.
+    response = thread.client.get("/api/v1/sites/demo/counts", query_string={"thread": "a\x001"})
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "The address contains characters that cannot be used."}
+    assert thread.client.get("/api/v1/sites/de%00mo/counts?thread=a1").status_code == 404
+    assert thread.client.get("/api/v1/sites/demo/counts?thread=a1").get_json() == {
+        "counts": {"a1": 2}
+    }
