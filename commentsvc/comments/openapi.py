@@ -6,8 +6,18 @@ from typing import Any
 
 from flask import current_app
 
+from commentsvc.comments import posting, reports
+from commentsvc.comments.reading import CURSOR_PATTERN
 from commentsvc.consent.openapi import PATHS as CONSENT_PATHS
-from commentsvc.consent.openapi import SCHEMAS as CONSENT_SCHEMAS
+from commentsvc.consent.openapi import consent_schemas
+
+# What Python's str.strip() removes (JSON Schema's \s differs), and text with at least one
+# other character and no NUL: the rule comments.posting and comments.reports apply.
+_SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+WORDS = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
+NO_NUL = r"^[^\x00]*$"
+# Most thread keys one counts request may name.
+MAX_COUNT_KEYS = 100
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -89,8 +99,9 @@ def document() -> dict[str, Any]:
                         {
                             "name": "after",
                             "in": "query",
-                            "description": "next_cursor of the previous page",
-                            "schema": {"type": "string"},
+                            "description": "next_cursor of the previous page (empty: the "
+                            "first page). Any other text is refused with 400.",
+                            "schema": {"type": "string", "pattern": CURSOR_PATTERN},
                         },
                         {
                             "name": "limit",
@@ -132,18 +143,28 @@ def document() -> dict[str, Any]:
                             "required": True,
                             "style": "form",
                             "explode": True,
+                            "description": f"One to {MAX_COUNT_KEYS} thread keys, each as its "
+                            "own thread= parameter. The whole URL must also fit the server's "
+                            "request-line limit (gunicorn: 4094 bytes), else 414: split long "
+                            "lists into several requests.",
                             "schema": {
                                 "type": "array",
-                                "items": {"type": "string"},
-                                "maxItems": 100,
+                                "items": {"type": "string", "pattern": NO_NUL},
+                                "minItems": 1,
+                                "maxItems": MAX_COUNT_KEYS,
                             },
                         },
                     ],
                     "responses": {
                         "200": _json("Counts", "Counts by thread key (0 for unknown keys)"),
                         "304": {"description": "Unchanged since the ETag sent in If-None-Match"},
+                        "400": _error("A NUL character in the query"),
                         "404": _error("No such site"),
-                        "422": _error("No thread named, or more than 100"),
+                        "414": {
+                            "description": "URL longer than the server's request-line limit "
+                            "(answered by the HTTP server, not always as JSON)"
+                        },
+                        "422": _error(f"No thread named, or more than {MAX_COUNT_KEYS}"),
                     },
                 },
             },
@@ -207,7 +228,7 @@ def document() -> dict[str, Any]:
         },
         "components": {
             "schemas": {
-                **CONSENT_SCHEMAS,
+                **consent_schemas(),
                 "Error": {
                     "type": "object",
                     "required": ["error"],
@@ -279,18 +300,22 @@ def document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["body"],
                     "properties": {
-                        "body": {
-                            "type": "string",
-                            "maxLength": 10000,
-                            "description": "Markdown; raw HTML is shown as text",
-                        },
+                        "body": {"$ref": "#/components/schemas/CommentBody"},
                         "parent_id": {"type": ["integer", "null"]},
                     },
                 },
                 "CommentEdit": {
                     "type": "object",
                     "required": ["body"],
-                    "properties": {"body": {"type": "string", "maxLength": 10000}},
+                    "properties": {"body": {"$ref": "#/components/schemas/CommentBody"}},
+                },
+                "CommentBody": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": posting.BODY_MAX,
+                    "pattern": WORDS,
+                    "description": "Markdown; raw HTML is shown as text. Not only white "
+                    "space, and no NUL character.",
                 },
                 "WrittenComment": {
                     "type": "object",
@@ -316,9 +341,16 @@ def document() -> dict[str, Any]:
                         },
                         "text": {
                             "type": "string",
-                            "maxLength": 1000,
+                            "maxLength": reports.TEXT_MAX,
+                            "pattern": NO_NUL,
                             "description": "What is wrong; required when reason is other",
                         },
+                    },
+                    # "other" needs words: a text that is not only white space.
+                    "if": {"properties": {"reason": {"const": "other"}}},
+                    "then": {
+                        "required": ["text"],
+                        "properties": {"text": {"pattern": WORDS}},
                     },
                 },
                 "ReportResult": {

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import enum
-import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +14,6 @@ from sqlalchemy.sql import ColumnElement
 
 from commentsvc.accounts.models import Reader
 from commentsvc.comments.models import Comment, CommentStatus, Site, Thread, Vote
-from commentsvc.comments.threads import INT_MAX
 from commentsvc.core.errors import Invalid
 from commentsvc.core.extensions import db, utcnow
 
@@ -88,43 +85,35 @@ def _ordering(sort: Sort) -> tuple[ColumnElement[Any], ...]:
     return (Comment.pinned.desc(), Comment.score.desc(), Comment.id.desc())
 
 
+# A page link's cursor: "pinned.score.id" of the last top-level comment shown (the score
+# is used only by the top sort). Any text of this form is a valid cursor for every sort,
+# and every number in it fits the database; the API document gives this pattern.
+CURSOR_PATTERN = r"^([01]\.-?[0-9]{1,18}\.[0-9]{1,18})?$"
+_CURSOR_RE = re.compile(r"([01])\.(-?[0-9]{1,18})\.([0-9]{1,18})")
+
+
 def _encode_cursor(comment: Comment, sort: Sort) -> str:
-    values = (
-        [int(comment.pinned), comment.id]
-        if sort is not Sort.TOP
-        else [int(comment.pinned), comment.score, comment.id]
-    )
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+    return f"{int(comment.pinned)}.{comment.score}.{comment.id}"
 
 
 def _after_cursor(cursor: str, sort: Sort) -> ColumnElement[bool]:
     """The keyset condition for rows after cursor in sort order.
 
-    :raises Invalid: a cursor that was not made by this code for this sort.
+    :raises Invalid: a cursor that is not of the form this code makes.
     """
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise Invalid(_l("That page link is not valid."), "cursor") from exc
-    size = 3 if sort is Sort.TOP else 2
-    if (
-        not isinstance(values, list)
-        or len(values) != size
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in values)
-        or not all(abs(v) <= INT_MAX for v in values)
-        or values[0] not in (0, 1)
-    ):
+    # Matched as text, never parsed as JSON or decoded: nothing in it can nest or overflow.
+    match = _CURSOR_RE.fullmatch(cursor)
+    if match is None:
         raise Invalid(_l("That page link is not valid."), "cursor")
-    pinned = values[0] == 1
+    pinned = match.group(1) == "1"
+    score, last_id = int(match.group(2)), int(match.group(3))
     later_pin = (Comment.pinned == false()) if pinned else false()
     same_pin = Comment.pinned == pinned
     if sort is Sort.OLDEST:
-        rest: ColumnElement[bool] = Comment.id > values[1]
+        rest: ColumnElement[bool] = Comment.id > last_id
     elif sort is Sort.NEWEST:
-        rest = Comment.id < values[1]
+        rest = Comment.id < last_id
     else:
-        score, last_id = values[1], values[2]
         rest = or_(Comment.score < score, and_(Comment.score == score, Comment.id < last_id))
     return or_(later_pin, and_(same_pin, rest))
 

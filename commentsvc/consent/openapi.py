@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from commentsvc.comments.models import Site
+from commentsvc.consent.records import MAX_BODY
+from commentsvc.core.extensions import db
+
 _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-_CATEGORIES = {
-    "type": "array",
-    "items": {"type": "string", "enum": ["necessary", "preferences", "analytics", "marketing"]},
-}
+_CATEGORY_NAMES = ["necessary", "preferences", "analytics", "marketing"]
+_CATEGORIES = {"type": "array", "items": {"type": "string", "enum": _CATEGORY_NAMES}}
+# What a decision may name: each category at most once.
+_CHOSEN = {**_CATEGORIES, "uniqueItems": True, "maxItems": len(_CATEGORY_NAMES)}
 
 PATHS: dict[str, Any] = {
     "/sites/{site}/consent-config": {
@@ -25,7 +31,7 @@ PATHS: dict[str, Any] = {
                     "in": "query",
                     "description": "The page's language (e.g. az); English where there "
                     "is no translation.",
-                    "schema": {"type": "string"},
+                    "schema": {"type": "string", "pattern": "^[^\\x00]*$"},
                 },
             ],
             "responses": {
@@ -38,6 +44,7 @@ PATHS: dict[str, Any] = {
                     },
                 },
                 "304": {"description": "Unchanged since the ETag given"},
+                "400": {"description": "A NUL character in the query", "content": _ERROR},
                 "404": {"description": "No such site", "content": _ERROR},
             },
         }
@@ -69,7 +76,7 @@ PATHS: dict[str, Any] = {
                     "content": _ERROR,
                 },
                 "403": {"description": "An origin the site did not register", "content": _ERROR},
-                "413": {"description": "Larger than 4 KiB", "content": _ERROR},
+                "413": {"description": f"Larger than {MAX_BODY} bytes", "content": _ERROR},
                 "429": {"description": "Too many requests", "content": _ERROR},
             },
         },
@@ -130,6 +137,7 @@ SCHEMAS: dict[str, Any] = {
             "text_hash",
         ],
         "properties": {
+            # Filled in by consent_schemas(): one of the registered sites.
             "site": {"type": "string"},
             "consent_id": {"type": "string", "format": "uuid"},
             "action": {
@@ -137,11 +145,11 @@ SCHEMAS: dict[str, Any] = {
                 "enum": ["accept_all", "reject_all", "custom", "withdraw"],
             },
             "source": {"type": "string", "enum": ["banner", "preferences", "gpc"]},
-            "granted": _CATEGORIES,
-            "refused": _CATEGORIES,
+            "granted": _CHOSEN,
+            "refused": _CHOSEN,
             "revision": {"type": "integer"},
             "settings_version": {"type": "integer"},
-            "language": {"type": "string"},
+            "language": {"type": "string", "maxLength": 35},
             "text_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
             "gpc": {"type": "boolean"},
         },
@@ -156,3 +164,19 @@ SCHEMAS: dict[str, Any] = {
         },
     },
 }
+
+
+def consent_schemas() -> dict[str, Any]:
+    """SCHEMAS, with the decision's site limited to the sites registered now: a decision
+    for any other site is refused (400) before anything else is looked at."""
+    slugs = list(db.session.scalars(select(Site.slug).order_by(Site.slug)))
+    decision = SCHEMAS["ConsentDecision"]
+    site = {
+        "type": "string",
+        "description": "The slug of a site registered with this service",
+        "enum": slugs,
+    }
+    return {
+        **SCHEMAS,
+        "ConsentDecision": {**decision, "properties": {**decision["properties"], "site": site}},
+    }

@@ -122,13 +122,18 @@ def render_error(status: int, message: str | None = None) -> tuple[str | dict[st
     return render_template("errors/error.html", status=status, message=text), status
 
 
-def _http_error(exc: HTTPException) -> tuple[str | dict[str, str], int]:
+def _http_error(
+    exc: HTTPException,
+) -> tuple[str | dict[str, str], int, list[tuple[str, str]]]:
     # Flask-Limiter adds Retry-After to 429 responses after this runs.
     # A message given to abort() is shown; Werkzeug's generic ones are replaced.
     custom = exc.description if exc.description != type(exc).description else None
     if exc.code == 429:
         custom = None  # Flask-Limiter's description names the limit, not a reason
-    return render_error(exc.code or 500, custom)
+    body, status = render_error(exc.code or 500, custom)
+    # The error's own headers (Allow on a 405, as RFC 9110 asks), not its HTML type.
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+    return body, status, headers
 
 
 def _csrf_error(exc: CSRFError) -> tuple[str | dict[str, str], int]:

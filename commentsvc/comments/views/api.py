@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from commentsvc.accounts import current
 from commentsvc.comments import eligibility, posting, reading, reports, threads, votes
 from commentsvc.comments.limits import limit_posting
-from commentsvc.comments.openapi import document
+from commentsvc.comments.openapi import MAX_COUNT_KEYS, document
 from commentsvc.comments.page_cache import mark_shareable
 from commentsvc.comments.reading import CommentView
 from commentsvc.core.errors import Invalid
@@ -24,7 +24,6 @@ from commentsvc.core.errors import Invalid
 bp = Blueprint("comments_api", __name__, url_prefix="/api/v1")
 
 Json = tuple[dict[str, Any], int] | dict[str, Any] | Response
-MAX_COUNT_KEYS = 100
 
 
 def _error(message: str, status: int) -> tuple[dict[str, Any], int]:
@@ -195,5 +194,7 @@ def report_comment(comment_id: int) -> Json:
         return _error(_("reason must be a string."), 422)
     if not isinstance(text, str):
         return _error(_("text must be a string."), 422)
+    if "\x00" in text:
+        return _error(_("This field contains characters that cannot be used."), 422)
     report = reports.report_comment(reader, comment_id, reason, text)
     return {"comment_id": comment_id, "reason": report.reason, "reported": True}, 201

@@ -6,7 +6,6 @@ answers only the origins the site registered.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -18,6 +17,7 @@ from werkzeug.wrappers import Response
 from commentsvc.comments import sites
 from commentsvc.comments.models import Site
 from commentsvc.consent import banner_settings, records
+from commentsvc.core import input as input_rule
 from commentsvc.core import links
 from commentsvc.core.extensions import csrf, limiter
 
@@ -94,8 +94,10 @@ def _body() -> dict[str, Any] | None:
     if len(raw) > records.MAX_BODY:  # read earlier, under the app-wide limit
         raise RequestEntityTooLarge
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        # Parsed with the input rule whatever the Content-Type (consent.js may send
+        # text/plain): bounded depth, no lone surrogates.
+        data = input_rule.loads(raw)
+    except ValueError:
         return None
     return data if isinstance(data, dict) else None
 
