@@ -95,8 +95,9 @@ def bump_serial(reader: Reader, name: Serial) -> int:
 
     Links carry the counter they were made with, so every link made before this
     call stops working. For a reader that is not stored (equal_work.stand_in) the
-    same statement runs and changes nothing. The increment happens in the database: of two concurrent
-    requests, each gets its own value (and only the later link works).
+    same statement runs and changes nothing. The increment happens in the database:
+    of two concurrent requests, each gets its own value (and only the later link
+    works).
     """
     column = getattr(Reader, name)
     value = db.session.execute(
