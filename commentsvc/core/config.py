@@ -53,6 +53,10 @@ class Defaults:
     RATELIMIT_POST_IP = "200 per minute; 5000 per day"
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    # Consent decisions (/api/v1/consent): per site and client address, and per client
+    # address over every site.
+    RATELIMIT_CONSENT_SITE_IP = "20 per minute; 300 per hour"
+    RATELIMIT_CONSENT_IP = "120 per minute"
 
     # Moderation: how long a decision can be undone, how often a moderator is e-mailed
     # about held comments, and the no-JavaScript form's minimum fill time.
