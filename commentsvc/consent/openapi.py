@@ -54,7 +54,9 @@ PATHS: dict[str, Any] = {
             "summary": "Record a decision made on a site's banner (append-only proof)",
             "description": "Sent by consent.js from the site's pages without cookies. The "
             "Origin must be one the site registered. The service adds the time, the "
-            "truncated IP address (/24 or /48), the browser family, DNT and Sec-GPC.",
+            "truncated IP address (/24 or /48), the browser family, DNT and Sec-GPC. The "
+            "first decision sends no `consent_id`: the service issues one, signed for the "
+            "site, and the banner sends it back with every later decision.",
             "operationId": "recordConsent",
             "requestBody": {
                 "required": True,
@@ -75,7 +77,12 @@ PATHS: dict[str, Any] = {
                     "description": "Malformed, or not what the banner showed",
                     "content": _ERROR,
                 },
-                "403": {"description": "An origin the site did not register", "content": _ERROR},
+                "403": {
+                    "description": "An origin the site did not register, or a `consent_id` "
+                    "the service did not issue for this site (send the decision without one "
+                    "to get a new ID)",
+                    "content": _ERROR,
+                },
                 "413": {"description": f"Larger than {MAX_BODY} bytes", "content": _ERROR},
                 "429": {"description": "Too many requests", "content": _ERROR},
             },
@@ -126,7 +133,6 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "required": [
             "site",
-            "consent_id",
             "action",
             "source",
             "granted",
@@ -139,7 +145,13 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             # Filled in by consent_schemas(): one of the registered sites.
             "site": {"type": "string"},
-            "consent_id": {"type": "string", "format": "uuid"},
+            "consent_id": {
+                "type": ["string", "null"],
+                "maxLength": 100,
+                "description": "The consent ID the service issued for this site at the "
+                "browser's first decision, as it was returned; absent or null on the first "
+                "decision",
+            },
             "action": {
                 "type": "string",
                 "enum": ["accept_all", "reject_all", "custom", "withdraw"],
@@ -159,7 +171,11 @@ SCHEMAS: dict[str, Any] = {
         "required": ["id", "consent_id", "created_at"],
         "properties": {
             "id": {"type": "integer"},
-            "consent_id": {"type": "string"},
+            "consent_id": {
+                "type": "string",
+                "description": "The consent ID signed for the site (`<uuid>.<signature>`): "
+                "keep it and send it with the next decision. Records store the UUID.",
+            },
             "created_at": {"type": "string", "format": "date-time"},
         },
     },

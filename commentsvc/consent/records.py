@@ -7,16 +7,20 @@ each site's retention period.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import ipaddress
 import re
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
+from itsdangerous import BadData, Signer
 from sqlalchemy import Select, delete, select
 
 from commentsvc.accounts.models import Reader
@@ -30,7 +34,7 @@ from commentsvc.consent.models import (
     ConsentSettings,
     ConsentSource,
 )
-from commentsvc.core.errors import Invalid
+from commentsvc.core.errors import Forbidden, Invalid
 from commentsvc.core.extensions import db, utcnow
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -53,8 +57,59 @@ MAX_BODY = 4096
 PAGE_SIZE = 50
 
 
+# A signed consent ID is the UUID, a dot and an HMAC-SHA256 in URL-safe base64 (80 characters).
+SIGNED_ID_MAX = 100
+
+
 class RecordInvalid(Invalid):
     """The decision is malformed or does not match what the banner could have shown."""
+
+
+class ConsentIdRefused(Forbidden):
+    """A consent ID the service did not issue, or issued for another site."""
+
+
+def _signer(site: Site) -> Signer:
+    # One salt per site: an ID issued for one site is refused on every other.
+    return Signer(
+        current_app.config["SECRET_KEY"],
+        salt=f"commentsvc:consent-id:{site.id}",
+        key_derivation="hmac",
+        digest_method=hashlib.sha256,
+    )
+
+
+def sign_consent_id(site: Site, consent_id: str) -> str:
+    """The consent ID as the banner keeps it and sends it back: "<uuid>.<signature>"."""
+    return _signer(site).sign(consent_id).decode("ascii")
+
+
+def read_consent_id(site: Site, signed: str) -> str:
+    """The UUID inside a consent ID the service issued for this site.
+
+    :raises ConsentIdRefused: unsigned, forged, or signed for another site.
+    """
+    refused = ConsentIdRefused(_l("This consent ID was not issued by this service for this site."))
+    if len(signed) > SIGNED_ID_MAX:
+        raise refused
+    try:
+        consent_id = _signer(site).unsign(signed).decode("ascii")
+    except (BadData, UnicodeError) as exc:
+        raise refused from exc
+    if not UUID_RE.match(consent_id):
+        raise refused
+    return consent_id
+
+
+def _consent_id(site: Site, data: dict[str, Any]) -> str:
+    """The decision's consent ID: a new random one when it names none, else the one the
+    service issued for this site earlier."""
+    value = data.get("consent_id")
+    if value is None:
+        return str(uuid.uuid4())
+    if not isinstance(value, str):
+        raise RecordInvalid(_l("consent_id must be the consent ID the service issued."))
+    return read_consent_id(site, value)
 
 
 @dataclass(frozen=True)
@@ -136,15 +191,18 @@ def _check_decision(
 def record_decision(site: Site, data: dict[str, Any], facts: RequestFacts) -> ConsentRecord:
     """Check a decision the banner sent against the settings it was shown, and store it.
 
+    A decision without a consent ID gets a new random one (sign_consent_id gives the
+    banner its signed form to keep); one with an ID must carry an ID the service issued
+    for this site.
+
     :raises RecordInvalid: a missing, unknown or malformed field, or a decision that
         the banner could not have produced (wrong hash, categories, revision).
+    :raises ConsentIdRefused: a consent ID the service did not issue for this site.
     """
     unknown = set(data) - FIELDS
     if unknown:
         raise RecordInvalid(_l("Unknown field: %(name)s.", name=sorted(unknown)[0]))
-    consent_id = data.get("consent_id")
-    if not isinstance(consent_id, str) or not UUID_RE.match(consent_id):
-        raise RecordInvalid(_l("consent_id must be a random (version 4) UUID."))
+    consent_id = _consent_id(site, data)
     try:
         action = ConsentAction(str(data.get("action")))
         source = ConsentSource(str(data.get("source")))

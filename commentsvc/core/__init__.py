@@ -38,6 +38,7 @@ def init_app(app: Flask, root: Path) -> None:
     )
     csrf.init_app(app)
     limiter.init_app(app)
+    warn_if_rate_limits_are_per_process(app)
     babel.init_app(
         app,
         locale_selector=select_locale,
@@ -49,3 +50,21 @@ def init_app(app: Flask, root: Path) -> None:
     if app.debug:
         app.register_blueprint(dev.bp)
     app.cli.add_command(cli.mail)
+
+
+def warn_if_rate_limits_are_per_process(app: Flask) -> None:
+    """Log a warning when a production app keeps its rate-limit counters in memory.
+
+    Memory counters belong to one process: with `gunicorn -w 2` each worker counts on its
+    own, so every limit is twice as high (and a restart forgets them). Redis shares them.
+    Logged at app creation, so once per worker under gunicorn (there is no gunicorn
+    configuration file to hook into).
+    """
+    if app.debug or app.testing or not app.config["RATELIMIT_ENABLED"]:
+        return
+    if str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        app.logger.warning(
+            "Rate limits are counted in this process's memory: with more than one worker "
+            "process (gunicorn -w N) each counts on its own, so every limit is N times "
+            "higher. Set COMMENTSVC_REDIS_URL to share the counters."
+        )

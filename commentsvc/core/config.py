@@ -60,6 +60,10 @@ class Defaults:
     # existing threads are not limited): per client address and per site.
     RATELIMIT_THREAD_WRITE_IP = "20 per minute; 200 per day"
     RATELIMIT_THREAD_WRITE_SITE = "60 per minute; 2000 per day"
+    # Consent decisions (/api/v1/consent): per site and client address, and per client
+    # address over every site.
+    RATELIMIT_CONSENT_SITE_IP = "20 per minute; 300 per hour"
+    RATELIMIT_CONSENT_IP = "120 per minute"
 
     # Moderation: how long a decision can be undone, how often a moderator is e-mailed
     # about held comments, and the no-JavaScript form's minimum fill time.

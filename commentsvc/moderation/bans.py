@@ -241,8 +241,8 @@ def history(moderator: Reader, reader: Reader) -> list[Ban]:
 
 
 def search(moderator: Reader, text: str, limit: int = 50) -> list[Reader]:
-    """Readers by display name (and by e-mail address for admins), who have written on a
-    site the moderator moderates (admins: anyone)."""
+    """Readers by display name (and by e-mail address for admins) whom the moderator may
+    look up (moderators.readers_visible_to; admins: anyone)."""
     text = text.strip()[:100]
     stmt = select(Reader).order_by(Reader.display_name).limit(limit)
     if text:
@@ -251,34 +251,7 @@ def search(moderator: Reader, text: str, limit: int = 50) -> list[Reader]:
         if moderator.is_admin:
             match = or_(match, Reader.email.ilike(pattern, escape="\\"))
         stmt = stmt.where(match)
-    site_ids = moderators.site_ids_for(moderator)
-    if site_ids is not None:
-        wrote_here = (
-            select(Comment.id)
-            .join(Thread, Thread.id == Comment.thread_id)
-            .where(Comment.author_id == Reader.id, Thread.site_id.in_(site_ids))
-            .exists()
-        )
-        stmt = stmt.where(wrote_here)
+    visible = moderators.readers_visible_to(moderator)
+    if visible is not None:
+        stmt = stmt.where(visible)
     return list(db.session.scalars(stmt))
-
-
-def visible_reader(moderator: Reader, reader_id: int) -> Reader:
-    """The reader, if the moderator may look them up: admins anyone, site moderators
-    readers who wrote on one of their sites.
-
-    :raises NothingThere: no such reader, or none the moderator may see.
-    """
-    reader = get_reader(reader_id)
-    site_ids = moderators.site_ids_for(moderator)
-    if site_ids is None:
-        return reader
-    wrote_here = db.session.scalar(
-        select(Comment.id)
-        .join(Thread, Thread.id == Comment.thread_id)
-        .where(Comment.author_id == reader.id, Thread.site_id.in_(site_ids))
-        .limit(1)
-    )
-    if wrote_here is None:
-        raise NothingThere(_l("There is no such reader."))
-    return reader

@@ -1,22 +1,22 @@
-"""Who moderates what: admins every site, site moderators their own sites; assigning
-moderators; each site's hold rules and word lists."""
+"""Who moderates what: admins every site, site moderators their own sites (and the
+readers seen there); assigning moderators; each site's hold rules and word lists."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from commentsvc.accounts.identity import normalise_email
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import threads
-from commentsvc.comments.models import Comment, ModerationPolicy, Site
+from commentsvc.comments.models import Comment, ModerationPolicy, Report, Site, Thread
 from commentsvc.core.errors import Conflict, Forbidden, Invalid, NotFound
 from commentsvc.core.extensions import db
 from commentsvc.moderation import audit, rules
-from commentsvc.moderation.models import AuditAction, SiteModerator
+from commentsvc.moderation.models import AuditAction, Ban, SiteModerator, TrustMark
 
 
 class ModerationError(Conflict):
@@ -71,6 +71,61 @@ def get_comment(reader: Reader, comment_id: int) -> Comment:
         raise NothingThere(_l("There is no such comment."))
     check_site(reader, comment.thread.site_id)
     return comment
+
+
+# --- which readers a moderator may look up ----------------------------------------------
+
+
+def readers_visible_to(moderator: Reader) -> ColumnElement[bool] | None:
+    """The readers the moderator may look up, as a condition on Reader; None for an admin
+    (everyone).
+
+    A site moderator sees the readers who commented on, reported a comment on, were
+    banned or suspended on, or were marked trusted or untrusted on one of their sites,
+    and no one else: every page that names a reader by id asks this (visible_reader).
+    """
+    site_ids = site_ids_for(moderator)
+    if site_ids is None:
+        return None
+    on_my_sites = Thread.site_id.in_(site_ids)
+    commented = (
+        select(Comment.id)
+        .join(Thread, Thread.id == Comment.thread_id)
+        .where(Comment.author_id == Reader.id, on_my_sites)
+        .exists()
+    )
+    reported = (
+        select(Report.id)
+        .join(Comment, Comment.id == Report.comment_id)
+        .join(Thread, Thread.id == Comment.thread_id)
+        .where(Report.reader_id == Reader.id, on_my_sites)
+        .exists()
+    )
+    banned = select(Ban.id).where(Ban.reader_id == Reader.id, Ban.site_id.in_(site_ids)).exists()
+    marked = (
+        select(TrustMark.id)
+        .where(TrustMark.reader_id == Reader.id, TrustMark.site_id.in_(site_ids))
+        .exists()
+    )
+    return or_(commented, reported, banned, marked)
+
+
+def visible_reader(moderator: Reader, reader_id: int) -> Reader:
+    """The reader, if the moderator may look them up (see readers_visible_to).
+
+    :raises NothingThere: no such reader, or none the moderator may see (the same
+        answer, so an id tells nothing about readers of other sites).
+    """
+    reader = None
+    if 0 < reader_id < 2**63:
+        stmt = select(Reader).where(Reader.id == reader_id)
+        visible = readers_visible_to(moderator)
+        if visible is not None:
+            stmt = stmt.where(visible)
+        reader = db.session.scalar(stmt)
+    if reader is None:
+        raise NothingThere(_l("There is no such reader."))
+    return reader
 
 
 def list_moderators(site: Site) -> list[Reader]:

@@ -20,21 +20,16 @@
   var cfg = null;
   var prior = read(); // the choice on record (possibly for an older revision)
   var state = null; // the choice in force for the current revision
+  // The consent ID the service issued (signed for this site) at the first decision; "" before.
+  var cid = prior ? prior.id : "";
+  var queue = Promise.resolve();
   var gpc = navigator.globalPrivacyControl === true;
   var host, root, banner, dialog, boxes = {}, bannerFocus, dialogFocus, pendingOpen, running, again;
   var de = d.documentElement, scrollPad = "";
 
   function read() {
-    var m = d.cookie.match(/(?:^|;\s*)commentsvc_consent=([0-9a-f-]{36})~(\d+)~([a-z.]*)/);
-    return m ? { id: m[1], revision: +m[2], granted: m[3] ? m[3].split(".") : [] } : null;
-  }
-
-  function uuid() {
-    var b = crypto.getRandomValues(new Uint8Array(16)), h = "";
-    b[6] = (b[6] & 15) | 64;
-    b[8] = (b[8] & 63) | 128;
-    for (var i = 0; i < 16; i++) h += (b[i] + 256).toString(16).slice(1);
-    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
+    var m = d.cookie.match(/(?:^|;\s*)commentsvc_consent=([0-9a-f-]{36}(?:\.[\w-]{1,64})?)?~(\d+)~([a-z.]*)/);
+    return m ? { id: m[1] || "", revision: +m[2], granted: m[3] ? m[3].split(".") : [] } : null;
   }
 
   function has(list, x) { return list.indexOf(x) >= 0; }
@@ -49,7 +44,7 @@
   function secure() { return location.protocol === "https:" ? "; Secure" : ""; }
 
   function write() {
-    var c = NAME + "=" + state.id + "~" + state.revision + "~" + state.granted.join(".") +
+    var c = NAME + "=" + cid + "~" + state.revision + "~" + state.granted.join(".") +
       "; path=/; max-age=" + cfg.max_age + "; SameSite=Lax" + secure();
     var dom = (cfg.cookie_domain || "").replace(/^\./, ""), host = location.hostname;
     if (dom && (host === dom || host.slice(-dom.length - 1) === "." + dom)) c += "; domain=" + dom;
@@ -111,7 +106,7 @@
 
   function detail(action, source) {
     return {
-      consentId: state.id,
+      consentId: cid ? cid.split(".")[0] : null,
       revision: state.revision,
       granted: [NECESSARY].concat(state.granted),
       refused: cfg.categories.filter(function (c) { return !has(state.granted, c); }),
@@ -125,19 +120,41 @@
     d.dispatchEvent(new CustomEvent("commentsvc:consent", { detail: detail(action, source) }));
   }
 
+  // Decisions are sent one after the other: the ID the first one gets goes with the next.
   function post(action, source) {
-    var body = detail(action, source);
-    fetch(cfg.record_url, {
+    var body = detail(action, source), msg = {
+      site: site, action: action, source: source,
+      granted: body.granted, refused: body.refused, revision: cfg.revision,
+      settings_version: cfg.settings_version, language: cfg.language,
+      text_hash: cfg.text_hash, gpc: gpc
+    };
+    queue = queue.then(function () { return send(msg, true); })["catch"](function () {});
+  }
+
+  function send(msg, retry) {
+    var sent = cid;
+    if (sent) msg.consent_id = sent;
+    else delete msg.consent_id;
+    return fetch(cfg.record_url, {
       method: "POST",
       credentials: "omit",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        site: site, consent_id: body.consentId, action: action, source: source,
-        granted: body.granted, refused: body.refused, revision: cfg.revision,
-        settings_version: cfg.settings_version, language: cfg.language,
-        text_hash: cfg.text_hash, gpc: gpc
-      })
-    })["catch"](function () {});
+      body: JSON.stringify(msg)
+    }).then(function (r) {
+      // An ID the service did not issue for this site (e.g. an older banner's): drop it,
+      // and the service issues a new one.
+      if (r.status === 403 && sent && retry) {
+        cid = "";
+        return send(msg, false);
+      }
+      if (!r.ok) return null;
+      return r.json().then(function (j) {
+        if (typeof j.consent_id === "string") {
+          cid = j.consent_id;
+          if (state) write();
+        }
+      });
+    });
   }
 
   function decide(action, where) {
@@ -153,7 +170,7 @@
       action = "withdraw";
       if (source === "gpc") source = where;
     }
-    state = { id: prior ? prior.id : uuid(), revision: cfg.revision, granted: granted };
+    state = { revision: cfg.revision, granted: granted };
     prior = state;
     write();
     drop(lost);
@@ -289,7 +306,7 @@
       note("csvc-pg")
     ].concat(t.categories.map(category), [
       buttons("preferences"),
-      state ? el("p", { "class": "s", text: t.consent_id + ": " + state.id }) : null,
+      state && cid ? el("p", { "class": "s", text: t.consent_id + ": " + cid.split(".")[0] }) : null,
       links()
     ]));
     // Escape closes the preferences without deciding anything.
@@ -353,7 +370,7 @@
     gpc = gpc || c.gpc;
     var start = function () {
       if (prior && prior.revision === c.revision) {
-        state = { id: prior.id, revision: prior.revision, granted: prior.granted.filter(function (x) { return has(c.categories, x); }) };
+        state = { revision: prior.revision, granted: prior.granted.filter(function (x) { return has(c.categories, x); }) };
         run();
         emit(null, null);
       } else {

@@ -12,11 +12,15 @@ from sqlalchemy import select
 
 from commentsvc.comments import sites
 from commentsvc.consent import banner_settings
+from commentsvc.consent import records as consent_records
 from commentsvc.consent.models import ConsentRecord
 from commentsvc.core.extensions import db
 from tests.browser.conftest import CONSENT_ARTICLE, NEWS_URL, SERVICE_URL, LiveServer
 
 RECORD_URL = f"{SERVICE_URL}/api/v1/consent"
+# The choice cookie: the consent ID the service issued, signed for the site, then the
+# revision and the optional categories granted.
+SIGNED_CHOICE = r"[0-9a-f-]{36}\.[\w-]{43}~\d+~[a-z.]*"
 
 
 def banner(page: Page) -> Locator:
@@ -36,12 +40,24 @@ def analytics_runs(page: Page) -> Any:
 
 
 def decide(page: Page, button: Locator) -> None:
-    """Click a decision button and wait until the service has stored the record."""
+    """Click a decision button and wait until the service has stored the record and the
+    banner has kept the consent ID the service issued."""
     with page.expect_response(
         lambda r: r.url == RECORD_URL and r.request.method == "POST"
     ) as response:
         button.click()
     assert response.value.status == 201, response.value.text()
+    issued = response.value.json()["consent_id"]
+    page.wait_for_function(
+        "id => document.cookie.includes('commentsvc_consent=' + id + '~')", arg=issued
+    )
+
+
+def signed_for_demo(service: LiveServer, consent_id: str) -> str:
+    with service.app.app_context():
+        site = sites.get_site("demo")
+        assert site is not None
+        return consent_records.sign_consent_id(site, consent_id)
 
 
 def records(service: LiveServer) -> list[ConsentRecord]:
@@ -114,7 +130,9 @@ def test_reject_all_keeps_analytics_inert_for_good(page: Page, consent_site: Liv
     page.goto(CONSENT_ARTICLE)
     decide(page, banner(page).get_by_role("button", name="Reject all"))
     expect(banner(page)).to_have_count(0)
-    assert re.fullmatch(r"[0-9a-f-]{36}~\d+~", cookies(page)["commentsvc_consent"])
+    choice = cookies(page)["commentsvc_consent"]
+    assert re.fullmatch(SIGNED_CHOICE, choice)
+    assert choice.endswith("~")
     page.reload()
     expect(page.get_by_role("heading", name="Blinken's failure in Azerbaijan")).to_be_visible()
     expect(banner(page)).to_have_count(0)
@@ -147,12 +165,15 @@ def test_accept_all_runs_the_analytics_scripts_in_document_order(
     (record,) = records(consent_site)
     assert (record.action, record.refused) == ("accept_all", [])
     assert record.consent_id == page.evaluate("commentsvcConsent.get().consentId")
+    # The banner keeps the ID the service minted, signed for this site.
+    kept = cookies(page)["commentsvc_consent"].split("~")[0]
+    assert kept == signed_for_demo(consent_site, record.consent_id)
 
 
 def test_a_new_revision_asks_again_before_anything_runs(page: Page, consent_site: LiveServer):
     page.goto(CONSENT_ARTICLE)
     decide(page, banner(page).get_by_role("button", name="Accept all"))
-    first_id = cookies(page)["commentsvc_consent"].split("~")[0]
+    first_id = cookies(page)["commentsvc_consent"].split("~")[0].split(".")[0]
     with consent_site.app.app_context():
         site = sites.get_site("demo")
         assert site is not None
@@ -307,3 +328,41 @@ def test_the_widget_only_talks_to_the_service(page: Page, consent_site: LiveServ
     page.wait_for_load_state("networkidle")
     assert from_widget
     assert all(url.startswith(SERVICE_URL + "/") for url in from_widget), from_widget
+
+
+def test_a_stored_id_the_service_did_not_issue_is_replaced_by_a_new_one(
+    page: Page, consent_site: LiveServer
+):
+    """A browser still holding an older banner's unsigned ID (or a forged one) keeps
+    working: the service refuses the ID, the banner drops it and gets a new one."""
+    with consent_site.app.app_context():
+        site = sites.get_site("demo")
+        assert site is not None
+        revision = banner_settings.current_settings(site).revision
+    old = "0b8e7c1a-1d2e-4f3a-9b8c-7d6e5f4a3b2c"
+    page.context.add_cookies(
+        [{"name": "commentsvc_consent", "value": f"{old}~{revision}~analytics", "url": NEWS_URL}]
+    )
+    statuses: list[int] = []
+    page.on("response", lambda r: statuses.append(r.status) if r.url == RECORD_URL else None)
+    page.goto(CONSENT_ARTICLE)
+    expect(banner(page)).to_have_count(0)
+    expect(page.get_by_text("Analytics active")).to_be_visible()
+    page.get_by_role("button", name="Cookie settings").click()
+    with page.expect_response(lambda r: r.url == RECORD_URL and r.status == 201) as response:
+        preferences(page).get_by_role("button", name="Reject all").click()
+    issued = response.value.json()["consent_id"]
+    page.wait_for_function(
+        "id => document.cookie.includes('commentsvc_consent=' + id + '~')", arg=issued
+    )
+    assert [s for s in statuses if s != 204] == [403, 201]
+    (record,) = records(consent_site)
+    assert record.action == "withdraw"
+    assert record.consent_id != old
+    assert issued == signed_for_demo(consent_site, record.consent_id)
+    assert re.fullmatch(SIGNED_CHOICE, cookies(page)["commentsvc_consent"])
+    # The next decision goes under the new ID at once.
+    page.get_by_role("button", name="Cookie settings").click()
+    decide(page, preferences(page).get_by_role("button", name="Accept all"))
+    withdrawn, accepted = records(consent_site)
+    assert accepted.consent_id == withdrawn.consent_id

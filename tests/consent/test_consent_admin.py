@@ -48,7 +48,8 @@ def record(
     reader_id: int | None = None,
     **extra: str,
 ) -> int:
-    """Store a decision through the service, as the API does."""
+    """Store a decision through the service, as the API does, from a browser that holds
+    the consent ID (the service issued it, signed, at an earlier decision)."""
     with app.app_context():
         site_row = sites.get_site(slug)
         assert site_row is not None
@@ -56,7 +57,9 @@ def record(
         granted = ["necessary", *cfg["categories"]] if action == "accept_all" else ["necessary"]
         data = {
             "site": slug,
-            "consent_id": extra.pop("consent_id", "6f1c2b3a-4d5e-4f60-8a1b-2c3d4e5f6a7b"),
+            "consent_id": records.sign_consent_id(
+                site_row, extra.pop("consent_id", "6f1c2b3a-4d5e-4f60-8a1b-2c3d4e5f6a7b")
+            ),
             "action": action,
             "source": "banner",
             "granted": granted,
@@ -270,7 +273,6 @@ def test_decisions_from_the_services_own_pages_are_linked_to_the_reader(app, sit
     sign_in(client)
     body = {
         "site": "demo",
-        "consent_id": "55555555-5555-4555-8555-555555555555",
         "action": "reject_all",
         "source": "preferences",
         "granted": ["necessary"],

@@ -4,16 +4,21 @@ assign moderators in the UI and on the command line."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from commentsvc.accounts import widget_sign_in
 from commentsvc.accounts.models import Reader
+from commentsvc.comments import reports
 from commentsvc.comments.models import Comment, ModerationPolicy
 from commentsvc.core.extensions import db
-from commentsvc.moderation.models import AuditEntry, SiteModerator
-from tests.moderation_support import build_world, client_for, get, post, status
+from commentsvc.moderation import bans
+from commentsvc.moderation.models import AuditEntry, Ban, SiteModerator, TrustMark
+from tests.moderation_support import build_world, client_for, get, post, reader, status
 
 
 @pytest.fixture
@@ -234,3 +239,95 @@ def test_a_widget_session_never_moderates(app, ids):
     )
     # The widget's cookie is scoped to /embed: the moderation pages see no one signed in.
     assert client.get("/moderation/").status_code == 302
+
+
+# What differs from one request to the next: the CSP nonce and the (timed) CSRF token.
+PER_REQUEST = re.compile(r'nonce="[^"]*"|value="[\w.-]{40,}"')
+
+
+@pytest.fixture
+def published(app):
+    """The same world, publishing comments at once (so they can be reported)."""
+    return build_world(app, ModerationPolicy.HOLD_NONE)
+
+
+def _probe(client: FlaskClient, reader_id: int, name: str) -> list[tuple[int, str]]:
+    """What a moderator learns about one reader id through every route that takes one."""
+    answers = []
+    for method, url, data in [
+        ("GET", f"/moderation/?author={reader_id}", None),
+        ("GET", f"/moderation/readers/{reader_id}", None),
+        ("POST", f"/moderation/readers/{reader_id}/ban", {"site": "demo", "reason": "x"}),
+        ("POST", f"/moderation/readers/{reader_id}/unban", {"site": "demo"}),
+        ("POST", f"/moderation/readers/{reader_id}/trust", {"site": "demo"}),
+        ("POST", f"/moderation/readers/{reader_id}/untrust", {"site": "demo"}),
+        ("GET", f"/moderation/audit?moderator={reader_id}", None),
+    ]:
+        response = client.open(url, method=method, data=data)
+        assert name not in response.text, (url, name)
+        answers.append((response.status_code, PER_REQUEST.sub("", response.text)))
+    return answers
+
+
+def test_a_moderator_learns_nothing_about_readers_of_other_sites(app, published):
+    """Mina moderates demo. Bob wrote only on the other site, was reported there, banned
+    and trusted there; Carol has done nothing anywhere; 999999 is nobody. Every route that
+    takes a reader id gives Mina the same answer for all three, and never a name."""
+    theirs = post(app, published.bob, "On the other site only", published.other_thread)
+    with app.app_context():
+        reports.report_comment(reader(published.alice), theirs, "abuse")  # Alice reports there too
+        bans.ban(reader(published.other_mod), published.bob, published.other_site, "Rude")
+        bans.set_trust(reader(published.other_mod), published.carol, published.other_site, True)
+    mina = client_for(app, "mina@example.org")
+    nobody = _probe(mina, 999999, "Bob")
+    assert [status for status, _ in nobody] == [404] * 6 + [200]
+    assert _probe(mina, published.bob, "Bob") == nobody
+    assert _probe(mina, published.carol, "Carol") == nobody
+    # The other site's moderator too: an actor filter shows nothing of another site.
+    assert _probe(mina, published.other_mod, "Other Omar") == nobody
+    # Searching finds no one: the page only echoes the query.
+    for query in ("Bob", "Carol", "o"):
+        found = mina.get(f"/moderation/readers?q={query}")
+        assert found.status_code == 200
+        assert 'href="/moderation/readers/' not in found.text
+        assert "Carol" not in found.text.replace('value="Carol"', "")
+        assert "Bob" not in found.text.replace('value="Bob"', "")
+    with app.app_context():
+        # Nothing was done to them on demo either.
+        assert db.session.scalars(
+            select(Ban.site_id).where(Ban.reader_id == published.bob)
+        ).all() == [published.other_site]
+        assert (
+            db.session.scalar(select(TrustMark).where(TrustMark.site_id == published.site)) is None
+        )
+
+
+def test_moderators_see_the_readers_of_their_own_sites(app, published):
+    """Readers who commented on, reported a comment on, were banned or marked on the
+    moderator's site can be looked up by its moderators (and by admins), by one rule."""
+    mine = post(app, published.alice, "On demo")
+    with app.app_context():
+        reports.report_comment(reader(published.bob), mine, "spam")  # Bob only reported, on demo
+    admin = client_for(app, "admin@example.org")
+    assert admin.post(
+        f"/moderation/readers/{published.carol}/ban", data={"site": "demo"}
+    ).status_code
+    mina = client_for(app, "mina@example.org")
+    for person, name in (
+        (published.alice, "Alice"),
+        (published.bob, "Bob"),
+        (published.carol, "Carol"),
+    ):
+        page = mina.get(f"/moderation/readers/{person}")
+        assert page.status_code == 200, name
+        assert name in page.text
+        assert name in mina.get(f"/moderation/?author={person}").text
+        assert (
+            f'href="/moderation/readers/{person}"' in mina.get(f"/moderation/readers?q={name}").text
+        )
+    # Omar (the other site) sees none of them; the admin sees everyone.
+    omar = client_for(app, "omar@example.org")
+    for person in (published.alice, published.bob, published.carol):
+        assert omar.get(f"/moderation/readers/{person}").status_code == 404
+        assert admin.get(f"/moderation/readers/{person}").status_code == 200
+    assert admin.get("/moderation/readers/999999").status_code == 404

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -86,8 +87,7 @@ def _facts(origin: str) -> records.RequestFacts:
     )
 
 
-def _body() -> dict[str, Any] | None:
-    """The JSON object posted, or None. :raises RequestEntityTooLarge: over MAX_BODY bytes."""
+def _read_body() -> dict[str, Any] | None:
     # Werkzeug then refuses to read more than MAX_BODY bytes, even of a chunked body.
     request.max_content_length = records.MAX_BODY
     raw = request.get_data()
@@ -102,12 +102,48 @@ def _body() -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+_TOO_LARGE: dict[str, Any] = {}
+
+
+def _body() -> dict[str, Any] | None:
+    """The JSON object posted, or None. :raises RequestEntityTooLarge: over MAX_BODY bytes.
+
+    Read once per request (the rate limit's key reads it before the view)."""
+    if "consent_body" not in g:
+        try:
+            g.consent_body = _read_body()
+        except RequestEntityTooLarge:
+            g.consent_body = _TOO_LARGE
+    if g.consent_body is _TOO_LARGE:
+        raise RequestEntityTooLarge
+    body: dict[str, Any] | None = g.consent_body
+    return body
+
+
+def _site_and_address() -> str:
+    """Rate-limit key: the site the decision names and the client address."""
+    try:
+        data = _body()
+    except RequestEntityTooLarge:
+        data = None
+    site = data.get("site") if data else None
+    slug = site[:100] if isinstance(site, str) else ""
+    return f"consent:{slug}:{get_remote_address()}"
+
+
+def _limit(name: str) -> str:
+    return str(current_app.config[name])
+
+
 @bp.route("/consent", methods=["POST", "OPTIONS"], provide_automatic_options=False)
 # Exempt from the session CSRF token: news sites post here cross-origin without
 # cookies, so there is no session to forge. The Origin must be one the site
 # registered, and a record only ever adds proof; it changes nothing else.
 @csrf.exempt
-@limiter.limit("120 per minute")
+@limiter.limit(lambda: _limit("RATELIMIT_CONSENT_IP"))
+@limiter.limit(
+    lambda: _limit("RATELIMIT_CONSENT_SITE_IP"), key_func=_site_and_address, methods=["POST"]
+)
 def record_consent() -> Response:
     origin = request.headers.get("Origin")
     if request.method == "OPTIONS":
@@ -126,10 +162,14 @@ def record_consent() -> Response:
         record = records.record_decision(site, data, _facts(origin))
     except records.RecordInvalid as exc:
         return _error(str(exc), 400, origin)
+    except records.ConsentIdRefused as exc:
+        # The banner drops the ID it kept and asks for a new one.
+        return _error(str(exc), 403, origin)
     response = jsonify(
         {
             "id": record.id,
-            "consent_id": record.consent_id,
+            # Signed for this site: the banner keeps it and sends it with the next decision.
+            "consent_id": records.sign_consent_id(site, record.consent_id),
             "created_at": record.created_at.isoformat(),
         }
     )

@@ -54,7 +54,8 @@ def queue_page() -> Page:
     filters = _filters()
     page = queue.pending(me(), filters, int_arg("after"))
     sites = moderators.sites_for(me())
-    author = bans.get_reader(filters.author_id) if filters.author_id else None
+    # Another site's reader is not found, as an unknown id is: the name never shows.
+    author = moderators.visible_reader(me(), filters.author_id) if filters.author_id else None
     return render_template(
         "moderation/queue.html",
         page=page,

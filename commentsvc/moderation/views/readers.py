@@ -19,7 +19,7 @@ ALL_SITES = "*"
 
 
 def _reader(reader_id: int) -> Reader:
-    return bans.visible_reader(me(), reader_id)
+    return moderators.visible_reader(me(), reader_id)
 
 
 def _site_choices(everywhere: bool) -> list[SelectChoice]:
