@@ -580,7 +580,6 @@ def test_a_30_digit_policy_version_in_a_consent_decision_is_refused(app, client)
     cfg = client.get("/api/v1/sites/demo/consent-config").get_json()
     decision = {
         "site": "demo",
-        "consent_id": "0b8e7c1a-1d2e-4f3a-9b8c-7d6e5f4a3b2c",
         "action": "accept_all",
         "source": "banner",
         "granted": ["necessary", *cfg["categories"]],
