@@ -144,6 +144,9 @@ def build_app(tmp_path: Path, smtp_port: int, **overrides: Any) -> Flask:
     return app
 
 
+_columns_checked = False
+
+
 def _empty_shared_database() -> None:
     """Give the test an empty schema in the shared (PostgreSQL) database.
 
@@ -151,8 +154,20 @@ def _empty_shared_database() -> None:
     test; the schema is rebuilt only when it does not match the models (first
     use, or after tests/core/test_migrations.py has migrated it up and down).
     """
+    global _columns_checked
     tables = [t.name for t in db.metadata.sorted_tables]
-    if not set(tables) <= set(inspect(db.engine).get_table_names()):
+    stale = not set(tables) <= set(inspect(db.engine).get_table_names())
+    if not stale and not _columns_checked:
+        # Once per run: a database left by an older checkout may have every table but
+        # not every column.
+        inspector = inspect(db.engine)
+        stale = any(
+            {c.name for c in table.columns}
+            != {c["name"] for c in inspector.get_columns(table.name)}
+            for table in db.metadata.sorted_tables
+        )
+        _columns_checked = True
+    if stale:
         db.drop_all()
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

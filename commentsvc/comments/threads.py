@@ -29,12 +29,13 @@ from commentsvc.comments import lifecycle, sites
 from commentsvc.comments.models import Comment, Site, Thread, TitleSource
 from commentsvc.core.errors import Forbidden, Invalid, RateLimited
 from commentsvc.core.extensions import db, limiter
+from commentsvc.core.input import DB_INT_MAX
 
 KEY_MAX = 200
 TITLE_MAX = 300
 URL_MAX = 2000
-# Larger ids or cursor values cannot name a row (SQLite raises OverflowError on them).
-INT_MAX = 2**63 - 1
+# Larger ids or cursor values cannot name a row (the databases raise on them).
+INT_MAX = DB_INT_MAX
 
 
 def _check_key(key: str) -> str:

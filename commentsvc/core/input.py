@@ -9,7 +9,7 @@ Every body parser and every place that turns text into a number goes through her
   not found (PostgreSQL stores no NUL; in bodies each form and service refuses it);
 - a file part in a form is refused: no form of the service takes files;
 - integers out of the database's range are refused where they are read: in paths (the
-  `int` converter takes at most 18 digits: 404), from query arguments and forms
+  `int` converter matches no number above DB_INT_MAX: 404), from query arguments and forms
   (`.get(..., type=int)`: 400).
 
 Each refusal is a 400 with a readable message: a page, or {"error": …} for the API.
@@ -31,8 +31,25 @@ from werkzeug.routing import IntegerConverter
 
 # Deepest nesting of arrays and objects a JSON body may have; real ones have 2 or 3.
 MAX_DEPTH = 32
-# The widest integer both databases store (SQLite INTEGER, PostgreSQL BIGINT).
-DB_INT_MAX = 2**63 - 1
+# The largest number an id or count column holds on both databases: the models use
+# INTEGER, which is 32 bits on PostgreSQL (SQLite's holds 64).
+DB_INT_MAX = 2**31 - 1
+
+
+def _pattern_at_most(limit: int) -> str:
+    """A regular expression matching the decimal numbers 0..limit (leading zeros only
+    below limit's length), so a route converter can refuse larger ones by not matching."""
+    digits = str(limit)
+    options = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for i, digit in enumerate(digits):
+        rest = len(digits) - i - 1
+        last = rest == 0
+        top = int(digit) if last else int(digit) - 1
+        low = 1 if i == 0 and len(digits) > 1 else 0
+        if top >= low:
+            options.append(f"{digits[:i]}[{low}-{top}]" + (rf"\d{{{rest}}}" if rest else ""))
+    return "(?:" + "|".join(options) + ")"
+
 
 JSON_MIMETYPE_SUFFIX = "+json"
 _OPEN = frozenset(b"[{")
@@ -154,11 +171,11 @@ class InputRequest(Request):
 
 
 class BoundedIntegerConverter(IntegerConverter):
-    """<int:…> in a route matches at most 18 digits, so every number it yields fits the
-    database; a longer one matches no route (404). (A `max` would answer 405 instead:
+    """<int:…> in a route matches no number above DB_INT_MAX, so every number it yields
+    fits the database; a longer one matches no route (404). (A `max` would answer 405 instead:
     Werkzeug counts a rule whose pattern matched as a match for the method check.)"""
 
-    regex = r"\d{1,18}"
+    regex = _pattern_at_most(DB_INT_MAX)
 
 
 def _is_json() -> bool:

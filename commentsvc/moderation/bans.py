@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from commentsvc.accounts.models import Reader
 from commentsvc.comments.models import Comment, CommentStatus, Site, Thread
 from commentsvc.core.extensions import db, utcnow
+from commentsvc.core.input import DB_INT_MAX
 from commentsvc.moderation import audit, decisions, moderators, rules
 from commentsvc.moderation.decisions import Decision
 from commentsvc.moderation.models import AuditAction, Ban, BanKind, TrustMark
@@ -20,7 +21,7 @@ REASON_MAX = 500
 
 
 def get_reader(reader_id: int) -> Reader:
-    reader = db.session.get(Reader, reader_id) if 0 < reader_id < 2**63 else None
+    reader = db.session.get(Reader, reader_id) if 0 < reader_id <= DB_INT_MAX else None
     if reader is None:
         raise NothingThere(_l("There is no such reader."))
     return reader

@@ -15,6 +15,7 @@ from commentsvc.comments import threads
 from commentsvc.comments.models import Comment, ModerationPolicy, Report, Site, Thread
 from commentsvc.core.errors import Conflict, Forbidden, Invalid, NotFound
 from commentsvc.core.extensions import db
+from commentsvc.core.input import DB_INT_MAX
 from commentsvc.moderation import audit, rules
 from commentsvc.moderation.models import AuditAction, Ban, SiteModerator, TrustMark
 
@@ -117,7 +118,7 @@ def visible_reader(moderator: Reader, reader_id: int) -> Reader:
         answer, so an id tells nothing about readers of other sites).
     """
     reader = None
-    if 0 < reader_id < 2**63:
+    if 0 < reader_id <= DB_INT_MAX:
         stmt = select(Reader).where(Reader.id == reader_id)
         visible = readers_visible_to(moderator)
         if visible is not None:
