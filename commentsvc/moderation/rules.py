@@ -259,8 +259,9 @@ def check_word_list(text: str) -> tuple[list[str], list[str]]:
     return words, [str(p) for p in problems]
 
 
-def _some(entries: list[str], shown: int = 5) -> str:
-    listed = "; ".join(entries[:shown])
+def _some(entries: list[str], shown: int = 5, width: int = 40) -> str:
+    """The first few entries, each cut to width characters, for an error message."""
+    listed = "; ".join(e if len(e) <= width else e[: width - 1] + "…" for e in entries[:shown])
     return listed + (f"; … (+{len(entries) - shown})" if len(entries) > shown else "")
 
 
