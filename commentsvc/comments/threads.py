@@ -242,6 +242,9 @@ def _set_identity(thread: Thread, title: str, url: str, source: TitleSource) -> 
 def correct_thread(thread: Thread, title: str, url: str) -> None:
     """The site's staff set the title and URL; no page view changes them afterwards.
 
+    Changes the session only: the caller commits (moderation.decisions, with its audit
+    entry).
+
     :raises Invalid: an empty or too long title, or a URL not on the site's origins.
     """
     title = " ".join(title.split())
@@ -249,7 +252,8 @@ def correct_thread(thread: Thread, title: str, url: str) -> None:
         raise Invalid(_l("A title is 1 to 300 characters."), "title")
     url = url.strip()
     _check_url(thread.site, url)
-    _set_identity(thread, title, url, TitleSource.STAFF)
+    thread.title, thread.url, thread.title_source = title, url, TitleSource.STAFF
+    lifecycle.thread_changed(thread.id)
 
 
 def set_locked(thread: Thread, locked: bool) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import lifecycle, threads
 from commentsvc.comments.models import Comment, CommentStatus, Report, Thread
-from commentsvc.core.errors import ServiceError
+from commentsvc.core.errors import Invalid, ServiceError
 from commentsvc.core.extensions import db, utcnow
 from commentsvc.moderation import audit
 from commentsvc.moderation.models import AuditAction, AuditEntry
@@ -279,6 +279,31 @@ def set_locked(moderator: Reader, thread_id: int, locked: bool) -> Thread:
             site=thread.site,
         )
         db.session.commit()
+    return thread
+
+
+def correct_thread(moderator: Reader, thread_id: int, title: str, url: str) -> Thread:
+    """Set a thread's title and URL for good (page views no longer change them).
+
+    :raises Invalid: see comments.threads.correct_thread; nothing is changed then.
+    """
+    thread = get_thread(moderator, thread_id)
+    before = {"title_before": thread.title, "url_before": thread.url}
+    try:
+        threads.correct_thread(thread, title, url)
+    except Invalid:
+        db.session.rollback()
+        raise
+    audit.record(
+        moderator,
+        AuditAction.THREAD_IDENTITY,
+        target_type="thread",
+        target_id=thread.id,
+        target_label=thread.title,
+        site=thread.site,
+        details={**before, "title": thread.title, "url": thread.url},
+    )
+    db.session.commit()
     return thread
 
 

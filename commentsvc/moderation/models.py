@@ -142,6 +142,7 @@ class AuditAction(LabelledEnum):
     REMOVE_MODERATOR = "remove_moderator"
     SITE_CREATE = "site_create"
     SITE_UPDATE = "site_update"
+    THREAD_IDENTITY = "thread_identity"
 
 
 name_members(
@@ -158,6 +159,7 @@ name_members(
         AuditAction.UNPIN: _l("unpinned"),
         AuditAction.LOCK: _l("locked"),
         AuditAction.UNLOCK: _l("unlocked"),
+        AuditAction.THREAD_IDENTITY: _l("corrected the title and URL"),
         AuditAction.BAN: _l("banned"),
         AuditAction.SUSPEND: _l("suspended"),
         AuditAction.UNBAN: _l("lifted a ban"),

@@ -17,6 +17,7 @@ from sqlalchemy import event, func, select, update
 from commentsvc.comments import sites
 from commentsvc.comments.models import ModerationPolicy, Site, Thread
 from commentsvc.core.extensions import db
+from commentsvc.moderation.models import AuditAction, AuditEntry
 from tests.conftest import body_of
 from tests.factories import make_reader
 from tests.moderation_support import ORIGIN, build_world, client_for, post
@@ -264,6 +265,23 @@ def test_staff_correct_the_title_and_url_and_it_sticks(app, client, world):
     client.get(page("a8", FAKE, url, sign(secret, "a8", url, FAKE)))
     assert thread_of(app, "a8").title == REAL
     assert REAL in mina.get(f"/moderation/threads/{thread_id}").text
+    # The correction is in the audit log, with what it replaced; the refused ones are not.
+    with app.app_context():
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == AuditAction.THREAD_IDENTITY)
+        ).all()
+        assert [(e.target_id, e.details) for e in entries] == [
+            (
+                thread_id,
+                {
+                    "title_before": FAKE,
+                    "url_before": f"{ORIGIN}/a8",
+                    "title": REAL,
+                    "url": f"{ORIGIN}/articles/a8",
+                },
+            )
+        ]
+    assert "corrected the title and URL" in mina.get("/moderation/audit").text
 
 
 def test_admin_makes_a_signing_secret_and_requires_it(app, world):

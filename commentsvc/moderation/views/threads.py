@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from commentsvc.comments import threads
 from commentsvc.comments.models import Thread
 from commentsvc.comments.thread_forms import ThreadIdentityForm
 from commentsvc.core.errors import Invalid
@@ -46,7 +45,7 @@ def thread_identity(thread_id: int) -> Page:
     form = ThreadIdentityForm()
     if form.validate():
         try:
-            threads.correct_thread(found, form.title.data or "", form.url.data or "")
+            decisions.correct_thread(me(), found.id, form.title.data or "", form.url.data or "")
         except Invalid as exc:
             form[exc.field if exc.field in form else "title"].errors = [str(exc)]
         else:
