@@ -37,7 +37,10 @@ def test_reader_reports_a_comment_inside_the_embedded_widget(
     sign_in_in_the_widget(page, widget)
 
     item = widget.locator(f"#c{cid}")
-    item.get_by_text("Report", exact=True).click()
+    # From the keyboard: a mouse click right after the frame's reload can land while the
+    # host page is still resizing the frame (layout shift), and miss.
+    item.get_by_text("Report", exact=True).press("Enter")
+    expect(item.get_by_role("group", name="What is wrong with this comment?")).to_be_visible()
     item.get_by_label("Abuse or harassment").check()
     item.get_by_label("Details (needed for “Something else”)").fill("Calls readers traitors.")
     item.get_by_role("button", name="Send report").click()
