@@ -109,6 +109,8 @@ def test_reader_signs_in_through_the_popup_and_comments_in_the_widget(
     theirs = comment_item(widget, "Who checks that the other side")
     theirs.get_by_text("Reply", exact=True).click()
     theirs.get_by_label("Reply to Nərgiz").fill("The guarantors, says the article.")
+    # The open form made the frame taller: click once the host page has resized it.
+    expect_iframe_fits(page)
     theirs.get_by_role("button", name="Post reply").click()
     reply = theirs.locator("ol.replies li.comment")
     expect(reply).to_contain_text("The guarantors, says the article.")
@@ -116,6 +118,7 @@ def test_reader_signs_in_through_the_popup_and_comments_in_the_widget(
 
     mine.get_by_text("Edit", exact=True).click()
     mine.get_by_label("Edit your comment").fill("The talks stalled on who moves first.")
+    expect_iframe_fits(page)
     mine.get_by_role("button", name="Save changes").click()
     mine = comment_item(widget, "The talks stalled on who moves first.")
     expect(mine.locator("header")).to_contain_text("edited")
