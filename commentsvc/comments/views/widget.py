@@ -25,6 +25,7 @@ from commentsvc.comments import (
     posting,
     reading,
     reports,
+    sites,
     threads,
     votes,
 )
@@ -35,7 +36,7 @@ from commentsvc.comments.page_cache import mark_shareable
 from commentsvc.consent import policies
 from commentsvc.core import security
 from commentsvc.core.errors import Invalid, ServiceError, http_status
-from commentsvc.core.links import origin_of, safe_next_url
+from commentsvc.core.links import safe_next_url
 from commentsvc.moderation import rules
 
 Page = str | tuple[str, int] | Response
@@ -113,12 +114,11 @@ def thread(site_slug: str, key: str) -> Page:
 def _page_view(site: Site) -> threads.PageView:
     """What this request claims about the article (see threads.view_thread)."""
     args = request.args
-    referrer = origin_of(request.headers.get("Referer", ""))
     return threads.PageView(
         title=args.get("title", ""),
         url=args.get("url", ""),
         signature=args.get("sig", ""),
-        from_site=referrer is not None and referrer in site.origins,
+        from_site=sites.url_is_on_site(site, request.headers.get("Referer", "")),
         client=get_remote_address(),
     )
 
