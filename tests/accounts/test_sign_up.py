@@ -192,3 +192,10 @@ def test_a_reset_that_verifies_an_address_gives_up_a_name_taken_meanwhile(
         assert late is not None
         assert late.is_verified
         assert late.display_name == f"Reader {late.id}"
+
+
+@pytest.mark.parametrize("path", ["/auth/sign-up", "/auth/sign-in", "/auth/reset"])
+def test_account_forms_write_no_placeholder_attribute_values(client, path):
+    # A screen reader told that a field is invalid "None" would mislead its reader.
+    html = client.get(path).get_data(as_text=True)
+    assert '="None"' not in html
