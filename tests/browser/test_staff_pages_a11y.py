@@ -8,7 +8,7 @@ from pprint import pformat
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]  # no types shipped
 from flask import Flask
 from playwright.sync_api import Browser, Page
 
