@@ -3,6 +3,7 @@ nothing serious, and nothing is wider than a 360 px phone."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pprint import pformat
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]  # no types shipped
 from flask import Flask
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from commentsvc.comments import reports
 from commentsvc.comments.models import Site
@@ -155,3 +156,45 @@ def test_every_staff_page_passes_axe_and_fits_a_phone(
                 found[name] = issues
         context.close()
     assert found == {}, pformat(found)
+
+
+def test_word_lists_and_policy_text_show_a_running_count(
+    browser: Browser, staff_world: tuple[LiveServer, Ids]
+) -> None:
+    live, _ = staff_world
+    # Without JavaScript the limits are a hint the text area is described by.
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, live.url, MODERATOR)
+    page.goto(live.url + "/moderation/sites/demo/settings")
+    expect(page.get_by_label("Banned words (refuse the comment)")).to_have_accessible_description(
+        re.compile(r"^Up to 1,000 entries, each up to 100 characters\.")
+    )
+    context.close()
+
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live.url, MODERATOR)
+    page.goto(live.url + "/moderation/sites/demo/settings")
+    banned = page.get_by_label("Banned words (refuse the comment)")
+    expect(banned).to_have_accessible_description(
+        re.compile(r"^1 of 1,000 entries; the longest has 4 of 100 characters\.")
+    )
+    banned.fill("scam\nfraud, SCAM\n" + "x" * 101)
+    count = page.get_by_text("3 of 1,000 entries; the longest has 101 of 100 characters.")
+    expect(count).to_be_visible()
+    expect(count).to_have_class(re.compile(r"\bover\b"))
+    expect(banned).to_have_accessible_description(re.compile("^3 of 1,000 entries"))
+    # Once typing pauses, a polite live region says it too.
+    expect(page.get_by_role("status").filter(has_text="3 of 1,000 entries")).to_have_count(1)
+    context.close()
+
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live.url, ADMIN)
+    page.goto(live.url + "/admin/policies/privacy")
+    text = page.get_by_label("Text (Markdown)")
+    text.fill("Short and clear: ünïcode counts as one each.")
+    expect(text).to_have_accessible_description(re.compile("^44 of 100,000 characters"))
+    expect(text).to_have_css("font-family", re.compile("^(?!.*mono)", re.IGNORECASE))
+    context.close()
