@@ -122,7 +122,7 @@ def test_the_queue_page_shows_the_count_in_its_title_and_carries_the_notice(app,
     assert notice is not None
     assert f'data-live-newest="{held[1]}"' in notice.group(0)
     assert f'data-live-url="/moderation/pending-state?since={held[1]}"' in notice.group(0)
-    assert 'role="status"' in notice.group(0)
+    assert 'aria-live="polite"' in notice.group(0)
     assert "staff-live.js" in page
     admin = client_for(app, "admin@example.org")
     scoped = admin.get("/moderation/?site=other").text
