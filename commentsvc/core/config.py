@@ -69,6 +69,8 @@ class Defaults:
     # about held comments, and the no-JavaScript form's minimum fill time.
     MODERATION_UNDO_SECONDS = 10 * 60
     MODERATION_DIGEST_INTERVAL = 15 * 60
+    # How often an open staff page asks whether new comments were held (seconds).
+    MODERATION_POLL_SECONDS = 20
     COMMENT_MIN_FILL_SECONDS = 3
     # How long the unsubscribe link in a notification e-mail works.
     UNSUBSCRIBE_TOKEN_MAX_AGE = 365 * 24 * 3600

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import reports
@@ -345,3 +345,47 @@ def recently_decided(moderator: Reader, limit: int = 100) -> list[DecidedItem]:
 
 
 HOLD_REASONS = list(HoldReason)
+
+
+@dataclass(frozen=True)
+class PendingState:
+    """How the queue stands, for a page that tells its moderator new comments arrived."""
+
+    pending: int  # pending comments in the scope
+    newest: int  # the id of the newest of them; 0 when none
+    new: int  # those newer than the comment id the page was rendered with
+    sites: dict[str, int]  # pending per site slug (a site with none is left out)
+
+
+def pending_state(moderator: Reader, site_id: int | None = None, since: int = 0) -> PendingState:
+    """Pending comments on the moderator's sites (or on one of them): how many, the
+    newest id, how many came after `since`, and how many per site.
+
+    One query grouped per site, over pending comments only (the (status, thread_id)
+    index finds them); threads and sites are joined by primary key.
+    """
+    since = min(max(since, 0), INT_MAX)
+    stmt = (
+        select(
+            Site.slug,
+            func.count(Comment.id),
+            func.max(Comment.id),
+            func.sum(case((Comment.id > since, 1), else_=0)),
+        )
+        .join(Thread, Thread.id == Comment.thread_id)
+        .join(Site, Site.id == Thread.site_id)
+        .where(Comment.status == CommentStatus.PENDING)
+        .group_by(Site.slug)
+    )
+    visible = _visible(moderator)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    if site_id is not None:
+        stmt = stmt.where(Thread.site_id == site_id)
+    rows = db.session.execute(stmt).all()
+    return PendingState(
+        pending=sum(int(n) for _, n, _, _ in rows),
+        newest=max((int(top) for _, _, top, _ in rows), default=0),
+        new=sum(int(fresh or 0) for _, _, _, fresh in rows),
+        sites={slug: int(n) for slug, n, _, _ in rows},
+    )

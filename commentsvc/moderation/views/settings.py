@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from commentsvc.comments.models import Site
 from commentsvc.core.errors import Invalid
-from commentsvc.moderation import moderators
+from commentsvc.moderation import moderators, rules
 from commentsvc.moderation.forms import HoldRulesForm, WordListsForm
 from commentsvc.moderation.moderators import HoldRules
 from commentsvc.moderation.views.common import Page, bp, me, my_site
@@ -48,6 +48,8 @@ def _page(
             holds_form=holds,
             is_admin=me().is_admin,
             moderators=moderators.list_moderators(site),
+            words_max=rules.WORDS_MAX,
+            word_max=rules.WORD_MAX,
         ),
         status,
     )
