@@ -10,11 +10,12 @@ import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import MetaData, inspect
 
 from commentsvc import create_app
-from commentsvc.core.extensions import db, render_migration_item
+from commentsvc.comments import search
+from commentsvc.core.extensions import db
 from tests.conftest import TEST_DATABASE_URL, make_config
 
 # PostgreSQL runs too when COMMENTSVC_TEST_DATABASE_URL names one.
@@ -23,6 +24,8 @@ BACKENDS = ["sqlite", *(["postgresql"] if TEST_DATABASE_URL else [])]
 
 def drop_every_table() -> None:
     """Drop whatever the database holds, alembic_version included."""
+    with db.engine.begin() as connection:
+        search.uninstall(connection)  # the FTS5 table first: its shadow tables go with it
     reflected = MetaData()
     reflected.reflect(db.engine)
     reflected.drop_all(db.engine)
@@ -72,14 +75,20 @@ def empty_app(request, tmp_path, keep_logging) -> Iterator[Flask]:
 def schema_diff() -> list[Any]:
     """What autogenerate would put in a new migration: empty when models and database agree."""
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_item": render_migration_item}
-        )
+        # The app's own options: the word-search structures (outside the models) left out.
+        opts = current_app.extensions["migrate"].configure_args
+        context = MigrationContext.configure(connection, opts=opts)
         return list(compare_metadata(context, db.metadata))
 
 
 def tables() -> set[str]:
-    return set(inspect(db.engine).get_table_names())
+    """Tables, without the word-search FTS5 table (and its shadow tables) on SQLite."""
+    return {name for name in inspect(db.engine).get_table_names() if not search.owns(name)}
+
+
+def search_structures() -> list[tuple[str, str]]:
+    with db.engine.connect() as connection:
+        return search.structures(connection)
 
 
 def test_upgrade_on_an_empty_database_gives_the_models_schema(empty_app):
@@ -89,11 +98,23 @@ def test_upgrade_on_an_empty_database_gives_the_models_schema(empty_app):
         assert schema_diff() == []
 
 
+def test_upgrade_builds_the_word_search_index_the_app_builds(empty_app):
+    with empty_app.app_context():
+        db.create_all()
+        built = search_structures()
+        assert len(built) == (1 if db.engine.dialect.name == "postgresql" else 4)
+        drop_every_table()
+        flask_migrate.upgrade()
+        assert search_structures() == built
+
+
 def test_downgrade_to_base_leaves_only_the_version_table(empty_app):
     with empty_app.app_context():
         flask_migrate.upgrade()
         flask_migrate.downgrade(revision="base")
         assert tables() == {"alembic_version"}
+        assert inspect(db.engine).get_table_names() == ["alembic_version"]
+        assert search_structures() == []
 
 
 def test_upgrade_works_again_after_a_full_downgrade(empty_app):
