@@ -11,11 +11,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask, current_app
-from sqlalchemy import MetaData, inspect
+from sqlalchemy import MetaData, column, insert, inspect, table, text
 
 from commentsvc import create_app
 from commentsvc.comments import search
-from commentsvc.core.extensions import db
+from commentsvc.comments.models import Site, Thread
+from commentsvc.core.extensions import db, utcnow
 from tests.conftest import TEST_DATABASE_URL, make_config
 
 # PostgreSQL runs too when COMMENTSVC_TEST_DATABASE_URL names one.
@@ -106,6 +107,53 @@ def test_upgrade_builds_the_word_search_index_the_app_builds(empty_app):
         drop_every_table()
         flask_migrate.upgrade()
         assert search_structures() == built
+
+
+def found_by_search(words: str) -> list[int]:
+    if db.engine.dialect.name == "postgresql":
+        vector = search.pg_vector()  # a constant expression, the words are a parameter
+        sql = f"SELECT id FROM comment WHERE {vector} @@ plainto_tsquery('simple', :q)"  # noqa: S608
+    else:
+        sql = "SELECT rowid FROM comment_search WHERE comment_search MATCH :q"
+        words = search.fts5_query(search.query_words(words))
+    with db.engine.connect() as connection:
+        return sorted(connection.scalars(text(sql), {"q": words}))
+
+
+def test_upgrade_folds_and_indexes_the_comments_already_there(empty_app):
+    with empty_app.app_context():
+        flask_migrate.upgrade(revision="5c1e7a9d2b40")
+        comment = table(
+            "comment",
+            *(column(name) for name in ("id", "thread_id", "depth", "body_source", "body_html")),
+            *(column(name) for name in ("status", "score", "pinned", "created_at")),
+        )
+        with db.engine.begin() as connection:
+            connection.execute(insert(Site).values(id=1, slug="s", name="S"))
+            connection.execute(insert(Thread).values(id=1, site_id=1, key="a"))
+            for n, (body, status) in enumerate(
+                [("ŞƏHƏR mərkəzi", "pending"), ("Şəhər, yenə", "approved")], start=1
+            ):
+                connection.execute(
+                    insert(comment).values(
+                        id=n,
+                        thread_id=1,
+                        depth=0,
+                        body_source=body,
+                        body_html="",
+                        status=status,
+                        score=0,
+                        pinned=False,
+                        created_at=utcnow(),
+                    )
+                )
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            folded = connection.execute(text("SELECT search_text FROM comment ORDER BY id"))
+            assert list(folded.scalars()) == ["seher merkezi", "seher yene"]
+        assert found_by_search("seher") == [1]
+        assert found_by_search("merkezi seher") == [1]
+        assert found_by_search("yene") == []
 
 
 def test_downgrade_to_base_leaves_only_the_version_table(empty_app):
