@@ -21,6 +21,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import inspect, text
 
 from commentsvc import create_app
+from commentsvc.comments import search
 from commentsvc.core.extensions import db
 from commentsvc.core.mail import deliver_pending
 from scripts.compile_translations import compile_translations
@@ -151,8 +152,9 @@ def _empty_shared_database() -> None:
     """Give the test an empty schema in the shared (PostgreSQL) database.
 
     Emptying the tables is far quicker than dropping and creating them for every
-    test; the schema is rebuilt only when it does not match the models (first
-    use, or after tests/core/test_migrations.py has migrated it up and down).
+    test; the schema is rebuilt only when it does not match the models or lacks the
+    word-search index (first use, or after tests/core/test_migrations.py has
+    migrated it up and down).
     """
     global _columns_checked
     tables = [t.name for t in db.metadata.sorted_tables]
@@ -167,6 +169,10 @@ def _empty_shared_database() -> None:
             for table in db.metadata.sorted_tables
         )
         _columns_checked = True
+    if not stale:
+        # The word-search index lives outside the models (see comments.search).
+        with db.engine.connect() as conn:
+            stale = not search.installed(conn)
     if stale:
         db.drop_all()
         with db.engine.begin() as conn:

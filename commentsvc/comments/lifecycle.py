@@ -117,7 +117,7 @@ def transition(
     """
     values: dict[str, Any] = {"status": new}
     if new == CommentStatus.DELETED:
-        values.update(body_source="", body_html="", pinned=False)
+        values.update(body_source="", body_html="", search_text="", pinned=False)
     result = cast(
         CursorResult[Any],
         db.session.execute(

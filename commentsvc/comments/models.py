@@ -7,9 +7,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Connection, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from commentsvc.comments import search
 from commentsvc.core.extensions import Model, utcnow
 from commentsvc.core.labels import LabelledEnum, name_members
 
@@ -104,6 +106,12 @@ name_members(
 )
 
 
+def _searchable_default(context: DefaultExecutionContext) -> str:
+    # Inserts that name no search_text (bulk inserts of seeds and imports) fold the body.
+    parameters = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return search.searchable(str(parameters.get("body_source") or ""))
+
+
 class Comment(Model):
     """A comment or reply. Replies keep the id of their top-level ancestor in root_id,
     so one query loads every reply under a page of top-level comments."""
@@ -128,6 +136,10 @@ class Comment(Model):
     )
     body_source: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    # body_source folded for word search (comments.search), set with body_source. Pending
+    # comments are indexed: a GIN index on PostgreSQL, an FTS5 table on SQLite, both made
+    # by comments.search.install, outside the model.
+    search_text: Mapped[str] = mapped_column(Text, default=_searchable_default, server_default="")
     status: Mapped[str] = mapped_column(String(10), default=CommentStatus.PENDING)
     score: Mapped[int] = mapped_column(default=0)
     pinned: Mapped[bool] = mapped_column(default=False)
@@ -136,6 +148,21 @@ class Comment(Model):
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[Reader | None] = relationship()
+
+    @validates("body_source")
+    def _fold_for_search(self, key: str, source: str) -> str:
+        self.search_text = search.searchable(source)
+        return source
+
+
+@event.listens_for(Comment.__table__, "after_create")
+def _create_search_index(target: object, connection: Connection, **kw: object) -> None:
+    search.install(connection)
+
+
+@event.listens_for(Comment.__table__, "before_drop")
+def _drop_search_index(target: object, connection: Connection, **kw: object) -> None:
+    search.uninstall(connection)
 
 
 class Vote(Model):

@@ -21,6 +21,7 @@ from commentsvc.core.i18n import select_locale
 
 
 def init_app(app: Flask, root: Path) -> None:
+    from commentsvc.comments import search
     from commentsvc.core import cli, dev, security, views
     from commentsvc.core import input as input_rule
 
@@ -35,6 +36,8 @@ def init_app(app: Flask, root: Path) -> None:
         directory=str(root / "migrations"),
         render_item=render_migration_item,
         compare_type=True,
+        # The word-search index lives outside the models (see comments.search).
+        include_name=search.include_name,
     )
     csrf.init_app(app)
     limiter.init_app(app)

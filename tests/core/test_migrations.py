@@ -10,11 +10,13 @@ import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask import Flask
-from sqlalchemy import MetaData, inspect
+from flask import Flask, current_app
+from sqlalchemy import MetaData, column, insert, inspect, table, text
 
 from commentsvc import create_app
-from commentsvc.core.extensions import db, render_migration_item
+from commentsvc.comments import search
+from commentsvc.comments.models import Site, Thread
+from commentsvc.core.extensions import db, utcnow
 from tests.conftest import TEST_DATABASE_URL, make_config
 
 # PostgreSQL runs too when COMMENTSVC_TEST_DATABASE_URL names one.
@@ -23,6 +25,8 @@ BACKENDS = ["sqlite", *(["postgresql"] if TEST_DATABASE_URL else [])]
 
 def drop_every_table() -> None:
     """Drop whatever the database holds, alembic_version included."""
+    with db.engine.begin() as connection:
+        search.uninstall(connection)  # the FTS5 table first: its shadow tables go with it
     reflected = MetaData()
     reflected.reflect(db.engine)
     reflected.drop_all(db.engine)
@@ -72,14 +76,20 @@ def empty_app(request, tmp_path, keep_logging) -> Iterator[Flask]:
 def schema_diff() -> list[Any]:
     """What autogenerate would put in a new migration: empty when models and database agree."""
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_item": render_migration_item}
-        )
+        # The app's own options: the word-search structures (outside the models) left out.
+        opts = current_app.extensions["migrate"].configure_args
+        context = MigrationContext.configure(connection, opts=opts)
         return list(compare_metadata(context, db.metadata))
 
 
 def tables() -> set[str]:
-    return set(inspect(db.engine).get_table_names())
+    """Tables, without the word-search FTS5 table (and its shadow tables) on SQLite."""
+    return {name for name in inspect(db.engine).get_table_names() if not search.owns(name)}
+
+
+def search_structures() -> list[tuple[str, str]]:
+    with db.engine.connect() as connection:
+        return search.structures(connection)
 
 
 def test_upgrade_on_an_empty_database_gives_the_models_schema(empty_app):
@@ -89,11 +99,70 @@ def test_upgrade_on_an_empty_database_gives_the_models_schema(empty_app):
         assert schema_diff() == []
 
 
+def test_upgrade_builds_the_word_search_index_the_app_builds(empty_app):
+    with empty_app.app_context():
+        db.create_all()
+        built = search_structures()
+        assert len(built) == (1 if db.engine.dialect.name == "postgresql" else 4)
+        drop_every_table()
+        flask_migrate.upgrade()
+        assert search_structures() == built
+
+
+def found_by_search(words: str) -> list[int]:
+    if db.engine.dialect.name == "postgresql":
+        vector = search.pg_vector()  # a constant expression, the words are a parameter
+        sql = f"SELECT id FROM comment WHERE {vector} @@ plainto_tsquery('simple', :q)"  # noqa: S608
+    else:
+        sql = "SELECT rowid FROM comment_search WHERE comment_search MATCH :q"
+        words = search.fts5_query(search.query_words(words))
+    with db.engine.connect() as connection:
+        return sorted(connection.scalars(text(sql), {"q": words}))
+
+
+def test_upgrade_folds_and_indexes_the_comments_already_there(empty_app):
+    with empty_app.app_context():
+        flask_migrate.upgrade(revision="5c1e7a9d2b40")
+        comment = table(
+            "comment",
+            *(column(name) for name in ("id", "thread_id", "depth", "body_source", "body_html")),
+            *(column(name) for name in ("status", "score", "pinned", "created_at")),
+        )
+        with db.engine.begin() as connection:
+            connection.execute(insert(Site).values(id=1, slug="s", name="S"))
+            connection.execute(insert(Thread).values(id=1, site_id=1, key="a"))
+            for n, (body, status) in enumerate(
+                [("ŞƏHƏR mərkəzi", "pending"), ("Şəhər, yenə", "approved")], start=1
+            ):
+                connection.execute(
+                    insert(comment).values(
+                        id=n,
+                        thread_id=1,
+                        depth=0,
+                        body_source=body,
+                        body_html="",
+                        status=status,
+                        score=0,
+                        pinned=False,
+                        created_at=utcnow(),
+                    )
+                )
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            folded = connection.execute(text("SELECT search_text FROM comment ORDER BY id"))
+            assert list(folded.scalars()) == ["seher merkezi", "seher yene"]
+        assert found_by_search("seher") == [1]
+        assert found_by_search("merkezi seher") == [1]
+        assert found_by_search("yene") == []
+
+
 def test_downgrade_to_base_leaves_only_the_version_table(empty_app):
     with empty_app.app_context():
         flask_migrate.upgrade()
         flask_migrate.downgrade(revision="base")
         assert tables() == {"alembic_version"}
+        assert inspect(db.engine).get_table_names() == ["alembic_version"]
+        assert search_structures() == []
 
 
 def test_upgrade_works_again_after_a_full_downgrade(empty_app):
