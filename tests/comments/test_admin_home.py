@@ -207,7 +207,9 @@ def test_no_one_marks_an_unregistered_origin_seen_and_rows_stay_bounded(app, cli
         client.get("/api/v1/sites/nosuch/consent-config", headers={"Origin": ORIGIN})
     # Another site's origin is not this site's.
     client.get(PAGE, headers={**FRAMED, "Referer": "https://other.example/b1"})
-    # The URL opened in a tab, or fetched by a script, is not the widget on a page.
+    # The URL opened in a tab, fetched by a script, or by a client that does not say it
+    # is framing it, is not the widget on a page.
+    client.get(f"{PAGE}&origin={ORIGIN}")
     client.get(f"{PAGE}&origin={ORIGIN}", headers={"Sec-Fetch-Dest": "document"})
     client.get(f"{PAGE}&origin={ORIGIN}", headers={"Sec-Fetch-Dest": "empty"})
     # The first-party thread page is not the widget either.

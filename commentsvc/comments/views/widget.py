@@ -117,8 +117,8 @@ def thread(site_slug: str, key: str) -> Page:
 def _record_sighting(site: Site, frame_origin: str | None) -> None:
     """The set-up checklist's "widget seen on an origin" (see comments/setup.py): the
     origin embed.js named, else the embedding page's (a plain iframe's Referer)."""
-    if request.headers.get("Sec-Fetch-Dest", "iframe") != "iframe":
-        return  # opened in a tab or fetched, not framed by a page
+    if request.headers.get("Sec-Fetch-Dest") != "iframe":
+        return  # opened in a tab, fetched, or not from a browser: not framed by a page
     origin = frame_origin or origin_of(request.headers.get("Referer", ""))
     setup.record_sighting(site, SightingKind.WIDGET, origin)
 
