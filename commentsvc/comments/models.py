@@ -241,3 +241,24 @@ class CommentNotification(Model):
     )
     reply_emails: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SightingKind(enum.StrEnum):
+    """What a site's page was first seen loading from the service (see comments.setup)."""
+
+    WIDGET = "widget"
+    BANNER = "banner"
+
+
+class SiteSighting(Model):
+    """The first time a registered origin of a site loaded the widget or the consent
+    banner. One row per (site, kind, origin), and only for origins the site registered,
+    so a site has at most 2 x 20 of them however often pages load."""
+
+    __table_args__ = (UniqueConstraint("site_id", "kind", "origin"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    origin: Mapped[str] = mapped_column(String(300))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,10 +9,11 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from commentsvc.core import cli
     from commentsvc.moderation import digests, views
-    from commentsvc.moderation.views import admin
+    from commentsvc.moderation.views import admin, admin_home
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_home.bp)
     # Moderators' held-comment digests join the outbox before each round of the mail
     # worker (each at most once per MODERATION_DIGEST_INTERVAL).
     cli.before_each_round(app, digests.queue_moderator_digests)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -150,7 +151,8 @@ def test_admin_registers_a_site_and_sees_it_listed(app, admin):
     ]
     page = admin.get("/admin/sites/daily")
     assert "Site The Daily registered." in page.text
-    assert 'data-site="daily"' in page.text
+    assert 'href="/admin/sites/daily/install"' in page.text
+    assert 'data-site="daily"' in html.unescape(admin.get("/admin/sites/daily/install").text)
     listing = admin.get("/admin/sites")
     assert "/admin/sites/daily" in listing.text
     assert f"{ORIGIN}, https://www.news.example" in listing.text

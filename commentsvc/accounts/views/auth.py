@@ -35,6 +35,7 @@ from commentsvc.core import links
 from commentsvc.core.errors import Invalid, LinkInvalid
 from commentsvc.core.extensions import limiter
 from commentsvc.core.links import safe_next_url
+from commentsvc.moderation import moderators
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -115,12 +116,22 @@ def sign_in() -> Page:
             form.password.errors.append(_("Wrong e-mail address or password."))
         else:
             _sign_in(reader, bool(form.remember.data))
-            target = next_url or url_for("account.index")
+            target = next_url or _landing(reader)
             # New terms or privacy policy: show what changed first, then go on.
             if policies.pending_acceptances(reader):
                 target = url_for("consent.accept_policies", next=target)
             return redirect(target, 303)
     return _render_form("auth/sign_in.html", form, next_url=next_url)
+
+
+def _landing(reader: Reader) -> str:
+    """Where a sign-in without ?next= leads: admins to the admin home, site moderators
+    to their queue, readers to their account."""
+    if reader.is_admin:
+        return url_for("admin_home.home")
+    if moderators.can_moderate(reader):
+        return url_for("moderation.queue")
+    return url_for("account.index")
 
 
 def _sign_in(reader: Reader, remember: bool) -> None:

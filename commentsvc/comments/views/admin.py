@@ -1,17 +1,27 @@
-"""Routes for admins: list, register and edit sites, and their snippet signing."""
+"""Routes for admins: list, register and edit sites, their snippet signing, the snippets
+to paste ("Install") and a live preview of the widget."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from commentsvc.accounts import current
-from commentsvc.comments import sites
+from commentsvc.comments import install, sites
 from commentsvc.comments.forms import SiteForm
 from commentsvc.comments.models import Site
 from commentsvc.comments.thread_forms import ThreadSigningForm
-from commentsvc.core import access
+from commentsvc.core import access, security
 from commentsvc.core.errors import Invalid
 
 bp = Blueprint("sites_admin", __name__, url_prefix="/admin")
@@ -121,3 +131,28 @@ def thread_signing(slug: str) -> Page:
         else:
             return redirect(url_for("sites_admin.edit_site", slug=site.slug), 303)
     return _site_page(_saved_settings(site), site, 422, signing)
+
+
+@bp.get("/sites/<slug>/install")
+def install_site(slug: str) -> str:
+    """The snippets to paste, each with a Copy button, and a preview of the widget."""
+    site = sites.require_site(slug)
+    return render_template(
+        "admin/site_install.html",
+        site=site,
+        snippets=install.snippets(current_app.config["PUBLIC_URL"], site),
+    )
+
+
+@bp.get("/sites/<slug>/preview")
+def preview(slug: str) -> Response:
+    """The widget's look with sample comments, for the Install page's frame: nothing is
+    read from or written to any thread. Only the service's own pages may frame it."""
+    site = sites.require_site(slug)
+    thread, comments = install.sample_thread()
+    response = make_response(
+        render_template("admin/widget_preview.html", site=site, thread=thread, comments=comments)
+    )
+    response.headers["Content-Security-Policy"] = security.content_security_policy("'self'")
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response

@@ -25,18 +25,19 @@ from commentsvc.comments import (
     posting,
     reading,
     reports,
+    setup,
     sites,
     threads,
     votes,
 )
 from commentsvc.comments.forms import CommentForm, VoteForm
 from commentsvc.comments.limits import limit_posting
-from commentsvc.comments.models import ReportReason, Site, Thread
+from commentsvc.comments.models import ReportReason, SightingKind, Site, Thread
 from commentsvc.comments.page_cache import mark_shareable
 from commentsvc.consent import policies
 from commentsvc.core import security
 from commentsvc.core.errors import Invalid, ServiceError, http_status
-from commentsvc.core.links import safe_next_url
+from commentsvc.core.links import origin_of, safe_next_url
 from commentsvc.moderation import rules
 
 Page = str | tuple[str, int] | Response
@@ -104,11 +105,22 @@ def thread(site_slug: str, key: str) -> Page:
     site, thread_row = found
     g.site = site
     frame_origin = _frame_origin(site) if g.framed else None
+    if g.framed:
+        _record_sighting(site, frame_origin)
     try:
         thread_row = threads.view_thread(site, key, thread_row, _page_view(site))
     except Invalid as exc:
         return _error_page(str(exc), 400)
     return _render_thread(site, thread_row, frame_origin)
+
+
+def _record_sighting(site: Site, frame_origin: str | None) -> None:
+    """The set-up checklist's "widget seen on an origin" (see comments/setup.py): the
+    origin embed.js named, else the embedding page's (a plain iframe's Referer)."""
+    if request.headers.get("Sec-Fetch-Dest") != "iframe":
+        return  # opened in a tab, fetched, or not from a browser: not framed by a page
+    origin = frame_origin or origin_of(request.headers.get("Referer", ""))
+    setup.record_sighting(site, SightingKind.WIDGET, origin)
 
 
 def _page_view(site: Site) -> threads.PageView:

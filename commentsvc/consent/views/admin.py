@@ -22,7 +22,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from commentsvc.comments import sites
+from commentsvc.comments import install, sites
 from commentsvc.consent import banner_settings, records
 from commentsvc.consent.forms import RecordFilterForm, settings_form
 from commentsvc.consent.models import ConsentCategory
@@ -107,6 +107,7 @@ def consent_settings(slug: str) -> Page:
         languages=_languages(),
         optional=banner_settings.OPTIONAL,
         history=banner_settings.settings_history(site)[:20],
+        snippets=install.snippets(current_app.config["PUBLIC_URL"], site),
     )
     return page, status
 

@@ -15,8 +15,8 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from commentsvc.comments import sites
-from commentsvc.comments.models import Site
+from commentsvc.comments import setup, sites
+from commentsvc.comments.models import SightingKind, Site
 from commentsvc.consent import banner_settings, records
 from commentsvc.core import input as input_rule
 from commentsvc.core import links
@@ -48,6 +48,8 @@ def consent_config(site_slug: str) -> Response:
     origin = request.headers.get("Origin")
     if origin and origin in site.origins:
         response.headers["Access-Control-Allow-Origin"] = origin
+        # The set-up checklist's "consent banner seen" (the first load per origin).
+        setup.record_sighting(site, SightingKind.BANNER, origin)
     response.vary.add("Origin")
     response.vary.add("Sec-GPC")
     # Browsers check back every time (cheaply, by ETag), so a new revision shows at once;

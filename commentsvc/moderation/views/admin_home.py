@@ -1,0 +1,19 @@
+"""The admin home (/admin): every site's counts and set-up checklist, where admins land
+after signing in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from commentsvc.accounts import current
+from commentsvc.core import access
+from commentsvc.moderation import overview
+
+bp = Blueprint("admin_home", __name__, url_prefix="/admin")
+access.restrict(bp, access.is_admin)
+
+
+@bp.get("")
+def home() -> str:
+    admin = current.signed_in()
+    return render_template("admin/home.html", cards=overview.site_cards(admin))
