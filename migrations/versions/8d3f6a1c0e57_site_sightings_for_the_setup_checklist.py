@@ -1,7 +1,7 @@
 """site sightings: the first load of the widget and the banner per registered origin
 
 Revision ID: 8d3f6a1c0e57
-Revises: 5c1e7a9d2b40
+Revises: 7b3d9e1f4a62
 Create Date: 2026-11-30 07:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "8d3f6a1c0e57"
-down_revision = "5c1e7a9d2b40"
+down_revision = "7b3d9e1f4a62"
 branch_labels = None
 depends_on = None
 
