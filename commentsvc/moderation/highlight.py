@@ -76,12 +76,17 @@ def _write(node: _Text, flags: list[int]) -> str:
         end = position
         while end < len(flags) and flags[end] == kind:
             end += 1
-        piece = escape(node.text[position:end], quote=True)
-        if kind:
+        run = node.text[position:end]
+        core = run.strip()
+        if kind and core:
+            # Spaces at the edges stay outside: a phrase over two paragraphs marks
+            # its words, not the line break between them.
+            lead = run[: len(run) - len(run.lstrip())]
+            trail = run[len(run.rstrip()) :]
             css = "link" if kind & LINK else "hit"
-            out.append(f'<mark class="{css}">{piece}</mark>')
+            out.append(f'{escape(lead)}<mark class="{css}">{escape(core)}</mark>{escape(trail)}')
         else:
-            out.append(piece)
+            out.append(escape(run))
         position = end
     return "".join(out)
 
