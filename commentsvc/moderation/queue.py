@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from markupsafe import Markup
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -23,7 +24,7 @@ from commentsvc.comments import reports, search
 from commentsvc.comments.models import Comment, CommentStatus, Report, Site, Thread
 from commentsvc.comments.threads import INT_MAX
 from commentsvc.core.extensions import db, utcnow
-from commentsvc.moderation import decisions, moderators, rules
+from commentsvc.moderation import decisions, highlight, moderators, rules
 from commentsvc.moderation.models import AuditEntry, CommentHold, HoldReason, TrustMark
 
 PAGE_SIZE = 25
@@ -60,6 +61,8 @@ class QueueItem:
     parent_author: str | None
     holds: list[CommentHold] = field(default_factory=list)
     reports: list[Report] = field(default_factory=list)
+    # The cleaned HTML with the words of the site's lists (and held-for links) marked.
+    body: Markup = field(default_factory=Markup)
 
 
 @dataclass
@@ -300,6 +303,7 @@ def decorate(rows: list[tuple[Comment, Thread, Site]]) -> list[QueueItem]:
     items = []
     for comment, thread, site in rows:
         parent, parent_author = parents.get(comment.parent_id or 0, (None, None))
+        comment_holds = holds.get(comment.id, [])
         items.append(
             QueueItem(
                 comment=comment,
@@ -308,11 +312,20 @@ def decorate(rows: list[tuple[Comment, Thread, Site]]) -> list[QueueItem]:
                 author=authors.get((comment.author_id or 0, site.id)),
                 parent=parent,
                 parent_author=parent_author,
-                holds=holds.get(comment.id, []),
+                holds=comment_holds,
                 reports=open_reports.get(comment.id, []),
+                body=_marked(comment, site, comment_holds),
             )
         )
     return items
+
+
+def _marked(comment: Comment, site: Site, holds: list[CommentHold]) -> Markup:
+    """The comment's HTML with what the hold rules look for marked: the words of the
+    site's lists now, and its links when it was held for them."""
+    links = any(h.reason == HoldReason.LINKS for h in holds)
+    words = [*site.suspicious_words, *site.banned_words]
+    return highlight.highlight(comment.body_html, words, links)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -155,38 +155,33 @@ def _index(entries: tuple[str, ...]) -> _Index:
     return _Index(plain, by_skeleton, depth)
 
 
-def matching_words(words: list[str], text: str) -> list[str]:
-    """The entries of words found in text as whole words, ignoring case, accents,
-    invisible characters and disguised look-alike letters (sorted, as entered).
+Word = tuple[str | None, str]  # a word of a text as written (None if disguised), its skeleton
+
+
+def _sequence(words: list[str]) -> list[Word]:
+    seen: dict[str, Word] = {}
+    sequence: list[Word] = []
+    for word in words:
+        if word not in seen:
+            skeleton = confusable_skeleton(word)
+            seen[word] = (None if skeleton != word and _disguised(word) else word, skeleton)
+        sequence.append(seen[word])
+    return sequence
+
+
+def _walk(index: _Index, sequence: list[Word]) -> Iterator[tuple[int, int, _Node]]:
+    """Every match as (first word, word after the last, trie node with the entries).
 
     From each word of the text, two walks follow the next words: one through the
     entries as written, while no word is disguised; one through the skeletons, which
     counts only once a disguised word was met. Each takes at most one step per word of
     the longest entry, so the work is bounded by the length of the text, not the list.
     """
-    index = _index(tuple(words))
-    if not index.depth:
-        return []
-    seen: dict[str, tuple[str | None, str]] = {}
-    sequence: list[tuple[str | None, str]] = []
-    for word in _words(text):
-        if word not in seen:
-            skeleton = confusable_skeleton(word)
-            seen[word] = (None if skeleton != word and _disguised(word) else word, skeleton)
-        sequence.append(seen[word])
-    found: set[str] = set()
-    reported: set[int] = set()
-
-    def report(node: _Node) -> None:
-        if node.entries and id(node) not in reported:
-            reported.add(id(node))
-            found.update(node.entries)
-
     for start in range(len(sequence)):
         plain: _Node | None = index.plain
         by_skeleton: _Node | None = index.skeletons
         disguised = False
-        for as_written, skeleton in sequence[start : start + index.depth]:
+        for offset, (as_written, skeleton) in enumerate(sequence[start : start + index.depth]):
             if plain is not None:
                 plain = None if as_written is None else plain.children.get(as_written)
             if by_skeleton is not None:
@@ -194,10 +189,62 @@ def matching_words(words: list[str], text: str) -> list[str]:
             disguised = disguised or as_written is None
             if plain is None and by_skeleton is None:
                 break
-            if plain is not None:
-                report(plain)
-            if by_skeleton is not None and disguised:
-                report(by_skeleton)
+            if plain is not None and plain.entries:
+                yield start, start + offset + 1, plain
+            if by_skeleton is not None and disguised and by_skeleton.entries:
+                yield start, start + offset + 1, by_skeleton
+
+
+def matching_words(words: list[str], text: str) -> list[str]:
+    """The entries of words found in text as whole words, ignoring case, accents,
+    invisible characters and disguised look-alike letters (sorted, as entered)."""
+    index = _index(tuple(words))
+    if not index.depth:
+        return []
+    found: set[str] = set()
+    reported: set[int] = set()
+    for _start, _end, node in _walk(index, _sequence(_words(text))):
+        if id(node) not in reported:
+            reported.add(id(node))
+            found.update(node.entries)
+    return sorted(found)
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(char: str) -> str:
+    """One character as normalise() folds it (spaces stay spaces)."""
+    folded = unicodedata.normalize("NFKC", char).casefold()
+    return unicodedata.normalize("NFKD", folded).translate(_FOLDS)
+
+
+def word_spans(text: str) -> list[tuple[str, int, int]]:
+    """The words of text as _words() finds them, each with where it is in text
+    (start, end), so that a match can be shown where it was written."""
+    folded: list[str] = []
+    owners: list[int] = []
+    for position, char in enumerate(text):
+        piece = _fold_char(char)
+        folded.append(piece)
+        owners.extend([position] * len(piece))
+    joined = "".join(folded)
+    spans = []
+    for match in _WORD.finditer(joined):
+        end = owners[match.end() - 1] + 1
+        while end < len(text) and not folded[end]:  # an accent or invisible mark goes along
+            end += 1
+        spans.append((match.group(), owners[match.start()], end))
+    return spans
+
+
+def matching_spans(words: list[str], text: str) -> list[tuple[int, int]]:
+    """Where in text the entries of words match (start, end), by the same rules as
+    matching_words: whole words, phrases word after word, look-alikes when disguised."""
+    index = _index(tuple(words))
+    if not index.depth:
+        return []
+    spans = word_spans(text)
+    sequence = _sequence([word for word, _, _ in spans])
+    found = {(spans[first][1], spans[last - 1][2]) for first, last, _ in _walk(index, sequence)}
     return sorted(found)
 
 

@@ -1,6 +1,8 @@
 /* Keyboard work on the moderation queue: j/k move, a approve, r reject, s spam,
    x select, b bulk action, ? help. Every key only presses a button or focuses a field
-   that is on the page anyway; without this script the same forms work by Tab and Enter. */
+   that is on the page anyway; without this script the same forms work by Tab and Enter.
+   Also: an author's history opens in a side panel (without this script, the link leads
+   to the reader page), and "Show all" appears only under text that is cut short. */
 (function () {
   "use strict";
   var items = Array.prototype.slice.call(document.querySelectorAll("[data-queue-item]"));
@@ -57,6 +59,7 @@
       select(current < 0 ? 0 : current);
       return;
     }
+    if (target.closest && target.closest("dialog")) return;
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     if (target.matches && target.matches("input, select, textarea, [contenteditable]")) return;
     var key = event.key;
@@ -98,4 +101,47 @@
       }
     });
   });
+
+  // "Show all" only where the clamp hides something.
+  function fitShowAll() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-show-all]"), function (toggle) {
+      var body = toggle.previousElementSibling;
+      if (!body || toggle.open) return;
+      toggle.hidden = body.scrollHeight <= body.clientHeight + 1;
+    });
+  }
+  fitShowAll();
+  window.addEventListener("resize", fitShowAll);
+
+  // The author's history in a side panel, from the reader page's fragment.
+  var drawer = document.querySelector("[data-drawer-dialog]");
+  var drawerBody = drawer && drawer.querySelector("[data-drawer-body]");
+  var opener = null;
+  if (drawer && typeof drawer.showModal === "function") {
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[data-drawer]");
+      if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      event.preventDefault();
+      opener = link;
+      fetch(link.getAttribute("data-drawer"), { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error(String(response.status));
+          return response.text();
+        })
+        .then(function (html) {
+          drawerBody.innerHTML = html;
+          if (!drawer.open) drawer.showModal();
+          var heading = drawer.querySelector("#reader-panel-heading");
+          if (heading) heading.focus();
+        })
+        .catch(function () { window.location.href = link.href; });
+    });
+    drawer.querySelector("[data-drawer-close]").addEventListener("click", function () { drawer.close(); });
+    // A click on the backdrop (outside the panel) closes it too.
+    drawer.addEventListener("click", function (event) { if (event.target === drawer) drawer.close(); });
+    drawer.addEventListener("close", function () {
+      drawerBody.innerHTML = "";
+      if (opener) opener.focus();
+    });
+  }
 })();

@@ -3,11 +3,14 @@ with undo, and reported comments."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask import abort, flash, render_template, request
+from flask_babel import format_date, format_datetime, format_timedelta, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from commentsvc.core.errors import ServiceError
+from commentsvc.core.extensions import utcnow
 from commentsvc.moderation import bans, decisions, moderators, queue
 from commentsvc.moderation.decisions import Decision
 from commentsvc.moderation.forms import ActionForm, AuthorForm, BulkForm, DecisionForm, reason_text
@@ -33,6 +36,28 @@ DONE = {
     Decision.SPAM: lambda: _("Comment marked as spam."),
     Decision.DELETE: lambda: _("Comment deleted."),
 }
+
+
+@bp.app_template_filter()
+def moderation_age(when: datetime) -> str:
+    """How long ago, in the reader's language ("5 minutes ago"); a date after a week."""
+    ago = utcnow() - when
+    if ago > timedelta(days=7):
+        return str(format_date(when, "medium"))
+    if ago < timedelta(minutes=1):
+        return str(_("just now"))
+    return str(format_timedelta(-ago, granularity="minute", add_direction=True))
+
+
+@bp.app_template_filter()
+def moderation_when(when: datetime) -> str:
+    """A moment in full, in the reader's language, with the time zone named."""
+    return str(format_datetime(when, "medium")) + " UTC"
+
+
+@bp.app_template_filter()
+def moderation_date(when: datetime) -> str:
+    return str(format_date(when, "medium"))
 
 
 def _filters() -> QueueFilters:

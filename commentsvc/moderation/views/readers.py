@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import abort, flash, render_template, request
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
 from commentsvc.accounts.models import Reader
 from commentsvc.core.errors import Conflict
-from commentsvc.moderation import bans, moderators
+from commentsvc.moderation import bans, history, moderators
 from commentsvc.moderation.forms import BanForm, ScopeForm
-from commentsvc.moderation.views.common import Page, attempt, back, bp, me, my_site
+from commentsvc.moderation.views.common import Page, attempt, back, bp, int_arg, me, my_site
 
 ALL_SITES = "*"
 
@@ -48,6 +48,21 @@ def reader(reader_id: int) -> Page:
     return _reader_page(_reader(reader_id))
 
 
+@bp.get("/readers/<int:reader_id>/panel")
+def reader_panel(reader_id: int) -> Page:
+    """The reader's record as a fragment, for the queue's side panel (the same as the
+    reader page shows, with only the latest comments)."""
+    person = _reader(reader_id)
+    return render_template(
+        "moderation/_reader_panel.html",
+        person=person,
+        standing=bans.standing(me(), person),
+        bans=bans.history(me(), person),
+        record=history.comments_of(me(), person),
+        is_admin=me().is_admin,
+    )
+
+
 def _reader_page(
     person: Reader, status: int = 200, ban_form: BanForm | None = None
 ) -> tuple[str, int]:
@@ -55,12 +70,22 @@ def _reader_page(
         ban_form = BanForm()
     ban_form.site.choices = _site_choices(everywhere=True)
     scope_form = ScopeForm()
+    before = int_arg("before")
+    record = history.comments_of(me(), person, before, history.PAGE_SIZE)
     return (
         render_template(
             "moderation/reader.html",
             person=person,
             standing=bans.standing(me(), person),
             history=bans.history(me(), person),
+            record=record,
+            first_url=url_for("moderation.reader", reader_id=person.id) + "#comments"
+            if before
+            else None,
+            next_url=url_for("moderation.reader", reader_id=person.id, before=record.next_before)
+            + "#comments"
+            if record.next_before
+            else None,
             ban_form=ban_form,
             scope_form=scope_form,
             is_admin=me().is_admin,
