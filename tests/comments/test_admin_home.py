@@ -141,6 +141,22 @@ def test_cards_show_pending_open_reports_and_comments_today_per_site(app, admin,
         assert f'href="{link}"' in demo
 
 
+def test_home_tells_of_newly_held_comments_and_counts_them_in_its_title(app, admin, ids):
+    post(app, ids.alice, "First held comment.")
+    post(app, ids.alice, "Held on the other site.", thread_id=ids.other_thread)
+    page = admin.get("/admin").text
+    assert "<title>(2) Admin" in page
+    notice = re.search(r'<div class="new-held"[^>]*data-live-url="([^"]+)"', page)
+    assert notice, page
+    # The notice's check answers for every site the admin sees, newer than the page.
+    state = admin.get(html.unescape(notice.group(1))).get_json()
+    assert state["pending"] == 2 and state["new"] == 0
+    post(app, ids.bob, "Held after the page was shown.")
+    state = admin.get(html.unescape(notice.group(1))).get_json()
+    assert state["pending"] == 3 and state["new"] == 1
+    assert state["sites"] == {"demo": 2, "other": 1}
+
+
 def test_checklist_turns_done_step_by_step(app, client, admin, ids):
     with app.app_context():
         sites.create_site("fresh", "Fresh Daily", ["https://fresh.example"])
