@@ -150,10 +150,10 @@ def test_home_tells_of_newly_held_comments_and_counts_them_in_its_title(app, adm
     assert notice, page
     # The notice's check answers for every site the admin sees, newer than the page.
     state = admin.get(html.unescape(notice.group(1))).get_json()
-    assert state["pending"] == 2 and state["new"] == 0
+    assert (state["pending"], state["new"]) == (2, 0)
     post(app, ids.bob, "Held after the page was shown.")
     state = admin.get(html.unescape(notice.group(1))).get_json()
-    assert state["pending"] == 3 and state["new"] == 1
+    assert (state["pending"], state["new"]) == (3, 1)
     assert state["sites"] == {"demo": 2, "other": 1}
 
 
@@ -165,7 +165,8 @@ def test_checklist_turns_done_step_by_step(app, client, admin, ids):
     assert step(page, "demo", "widget").startswith("todo: Widget seen")
     assert step(page, "demo", "comment") == "todo: First comment No comment yet."
     assert step(page, "demo", "banner").startswith("todo: Consent banner seen")
-    assert step(page, "demo", "moderators").startswith("done: Moderators added 1 moderator")
+    moderators = step(page, "demo", "moderators")
+    assert moderators.startswith("done: Moderators added 1 moderator, since 20")
     assert step(page, "fresh", "moderators").startswith("todo: Moderators added")
 
     # The news site frames the widget (embed.js names the page's origin).
