@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]  # no types shipped
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select, update
 
@@ -174,6 +175,12 @@ def test_the_author_panel_shows_earlier_comments_without_leaving_the_queue(
     expect(earlier).to_contain_text("Off-topic here.")
     expect(earlier).to_contain_text("Blinken in Baku")
     assert page.url == queue_url
+    serious = [
+        v["id"]
+        for v in Axe().run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
     page.keyboard.press("Escape")
     expect(panel).to_be_hidden()
     expect(opener).to_be_focused()

@@ -91,6 +91,9 @@ def staff_pages(ids: Ids) -> list[tuple[str, str, str]]:
         ("site-policy", ADMIN, "/admin/sites/demo/policies/terms"),
         ("consent-settings", ADMIN, "/admin/sites/demo/consent"),
         ("consent-records", ADMIN, "/admin/consent?site=demo"),
+        ("admin-home", ADMIN, "/admin"),
+        ("install", ADMIN, "/admin/sites/demo/install"),
+        ("preview", ADMIN, "/admin/sites/demo/preview"),
     ]
 
 
