@@ -216,6 +216,11 @@ def main() -> None:
                 out,
             )
             timed(f"{who}: counts per site", lambda r=reader: queue.counts(r), out)
+            timed(
+                f"{who}: new-held check (pending-state)",
+                lambda r=reader: queue.pending_state(r, since=deep),
+                out,
+            )
             # Word search runs on the index of pending comments' words.
             for label, words, after in (
                 ("common word", "pipeline", None),
