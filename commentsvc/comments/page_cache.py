@@ -14,6 +14,11 @@ worker changed it, nor after the site's origins (its framing rules) changed.
 Only a GET without the service's session cookies is answered here; anything
 else, and every miss, goes through Flask as usual. Entries are per process and
 bounded by their total size; old versions simply age out.
+
+A kept page that shared caches may keep too carries its ETag (core/cdn.py): a
+request whose If-None-Match names it is answered 304 after the same one query,
+without rendering. On a miss the page is rendered in full and kept, and only then
+answered 304 if the tag matches, so that a CDN's revalidations fill this cache too.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_cookie
 
 from commentsvc.comments.models import Site, Thread
+from commentsvc.core import cdn
 from commentsvc.core.extensions import db
 from commentsvc.core.i18n import best_language
 
@@ -39,7 +45,10 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
-STAMP_KEY = "commentsvc.shareable"
+STAMP_KEY = cdn.SHAREABLE_KEY
+NOT_MODIFIED = "304 Not Modified"
+# Headers about the body, which a 304 has none of (RFC 9110 15.4.5).
+_BODY_HEADERS = frozenset(("content-length", "content-type", "content-encoding"))
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,11 @@ class Stamp:
     site_slug: str
     origins: tuple[str, ...]
 
+    def validator(self) -> str:
+        """The stamp as text, for the response's ETag (core/cdn.py)."""
+        parts = (self.thread_id, self.version, self.created_at.isoformat(), self.site_slug)
+        return "/".join(map(str, parts)) + "/" + " ".join(self.origins)
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -59,6 +73,24 @@ class Entry:
     status: str
     headers: list[tuple[str, str]]
     body: bytes
+    # The ETag, when shared caches may keep the page, and the headers of its 304.
+    etag: str | None = None
+    not_modified: list[tuple[str, str]] | None = None
+
+    @classmethod
+    def of(cls, stamp: Stamp, status: str, headers: list[tuple[str, str]], body: bytes) -> Entry:
+        etag = next((v for k, v in headers if k.lower() == "etag"), None)
+        if etag is None:
+            return cls(stamp, status, headers, body)
+        unchanged = [(k, v) for k, v in headers if k.lower() not in _BODY_HEADERS]
+        return cls(stamp, status, headers, body, etag, unchanged)
+
+    def matches(self, environ: WSGIEnvironment) -> bool:
+        """Whether the request's If-None-Match names this page (then it gets a 304)."""
+        condition = environ.get("HTTP_IF_NONE_MATCH")
+        return (
+            condition is not None and self.etag is not None and cdn.none_match(condition, self.etag)
+        )
 
 
 def mark_shareable(site: Site, thread: Thread) -> None:
@@ -172,11 +204,7 @@ class SharedPageCache:
         self.entries = SizedLRU(max_bytes)
         self.languages = tuple(app.config["LANGUAGES"])
         # A request carrying any of these may belong to a signed-in reader.
-        self.session_cookies = frozenset(
-            str(app.config[name])
-            for name in ("SESSION_COOKIE_NAME", "REMEMBER_COOKIE_NAME", "EMBED_COOKIE_NAME")
-            if app.config.get(name)
-        )
+        self.session_cookies = cdn.session_cookie_names(app)
         self._stamps: StampReader | None = None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -187,6 +215,9 @@ class SharedPageCache:
         # An entry whose stamp is not confirmed (changed, gone, or the database did not
         # answer) is left to the app, which renders and keeps the page again.
         if entry is not None and self.stamps.current(entry.stamp.thread_id) == entry.stamp:
+            if entry.not_modified is not None and entry.matches(environ):
+                start_response(NOT_MODIFIED, entry.not_modified)
+                return []
             start_response(entry.status, entry.headers)
             return [entry.body]
         return self._render_and_keep(key, environ, start_response)
@@ -221,17 +252,22 @@ class SharedPageCache:
         def remember(
             status: str, headers: list[tuple[str, str]], exc_info: Any = None
         ) -> Callable[[bytes], object]:
-            sent["status"], sent["headers"] = status, headers
-            return start_response(status, headers, exc_info)
+            # Sent on once the response is known: it may be kept, then answered 304.
+            sent["status"], sent["headers"], sent["exc_info"] = status, headers, exc_info
+            return _no_write
 
-        app_iter = self.wrapped(environ, remember)
+        # The app renders the whole page even for a matching If-None-Match: it is kept,
+        # then answered below.
+        environ[cdn.CONDITIONALS_ANSWERED_KEY] = True
+        app_iter = self.wrapped(environ, remember)  # Flask starts the response before it returns
         stamp = environ.get(STAMP_KEY)
-        headers: list[tuple[str, str]] = sent.get("headers", [])
+        headers: list[tuple[str, str]] = sent["headers"]
         if (
             not isinstance(stamp, Stamp)
             or sent.get("status") != "200 OK"
             or any(name.lower() == "set-cookie" for name, _value in headers)
         ):
+            start_response(sent["status"], headers, sent["exc_info"])
             return app_iter
         try:
             body = b"".join(app_iter)
@@ -239,5 +275,14 @@ class SharedPageCache:
             close = getattr(app_iter, "close", None)
             if close is not None:
                 close()
-        self.entries.put(key, Entry(stamp, sent["status"], list(headers), body))
+        entry = Entry.of(stamp, sent["status"], list(headers), body)
+        self.entries.put(key, entry)
+        if entry.not_modified is not None and entry.matches(environ):
+            start_response(NOT_MODIFIED, entry.not_modified)
+            return []
+        start_response(entry.status, entry.headers)
         return [body]
+
+
+def _no_write(data: bytes) -> object:
+    raise NotImplementedError("the app must return its body, not write() it")

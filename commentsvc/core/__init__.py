@@ -22,11 +22,12 @@ from commentsvc.core.i18n import select_locale
 
 def init_app(app: Flask, root: Path) -> None:
     from commentsvc.comments import search
-    from commentsvc.core import cli, dev, security, views
+    from commentsvc.core import cdn, cli, dev, security, views
     from commentsvc.core import input as input_rule
 
     # First: its hooks must wrap the other extensions' (see security.init_app).
     security.init_app(app)
+    cdn.init_app(app, root)
     # Before any blueprint (routes read the int converter) and before CSRF reads the form.
     input_rule.init_app(app)
     db.init_app(app)

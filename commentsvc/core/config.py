@@ -79,6 +79,16 @@ class Defaults:
     # process, up to this many bytes (see comments/page_cache.py); 0 turns the cache off.
     SHARED_PAGE_CACHE_BYTES = 64 * 1024 * 1024
 
+    # Anonymous thread reads (widget pages, first-party thread pages, JSON lists) may be
+    # kept by a CDN or caching proxy this many seconds, then revalidated with their ETag
+    # (see core/cdn.py); 0 keeps them out of shared caches. A cache may answer with an
+    # expired copy for the second number of seconds while it asks again.
+    CDN_S_MAXAGE = 10
+    CDN_STALE_WHILE_REVALIDATE = 30
+    # Names the deployed code in ETags, beside a digest of the code, templates and
+    # translations (optional: set it to the release's version or commit).
+    RELEASE: str | None = None
+
     LANGUAGES = ("en", "az", "ru")
     BABEL_DEFAULT_LOCALE = "en"
 

@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from commentsvc.core import links
+from commentsvc.core import cdn, links
 from commentsvc.core.errors import ServiceError, http_status
 
 
@@ -57,11 +57,12 @@ def set_security_headers(response: Response) -> Response:
         # after every request, and Flask then adds Vary: Cookie. This hook runs after
         # Flask-Login's (see init_app), so shared caches may keep one copy for everyone.
         session.accessed = False
-    elif not response.cache_control.public:
+    elif not response.cache_control.public and not cdn.share(response):
         # Every page shows who is signed in: never store it in a shared cache. (Asking
         # session.accessed cannot tell: since Flask 3.1.3 reading it marks it accessed.)
-        # A view that marks its response public (the comment counts) shows no one's data.
-        headers["Cache-Control"] = "no-store"
+        # A view that marks its response public (the comment counts) shows no one's data,
+        # and so does a thread read marked shareable, asked for without a session cookie.
+        headers["Cache-Control"] = "private, no-store"
         headers.add_header("Vary", "Cookie")
     return response
 

@@ -120,13 +120,13 @@ def test_hsts_is_sent_when_the_public_url_is_https(https_client, path):
 @pytest.mark.parametrize("path", ["/account", "/auth/sign-in"])
 def test_pages_that_read_the_session_are_never_stored_by_caches(signed_in, path):
     headers = get(signed_in, path).headers
-    assert headers["Cache-Control"] == "no-store"
+    assert headers["Cache-Control"] == "private, no-store"
     assert "cookie" in {v.strip().lower() for v in headers.get("Vary", "").split(",")}
 
 
 def test_the_anonymous_sign_in_page_is_not_stored_by_caches(client):
     headers = client.get("/auth/sign-in").headers
-    assert headers["Cache-Control"] == "no-store"
+    assert headers["Cache-Control"] == "private, no-store"
     assert "cookie" in headers.get("Vary", "").lower()
 
 
