@@ -3,7 +3,8 @@
 #   bash bench/run.sh            # SQLite (default)
 #   BENCH_DATABASE_URL=postgresql+psycopg://… bash bench/run.sh
 #   BENCH_GUNICORN_ARGS="-k gthread --threads 4" bash bench/run.sh   # other worker settings
-# Scenarios: anonymous readers (widget page, JSON list, counts), a signed-in reader's
+# Scenarios: anonymous readers (widget page, the same page revalidated with its ETag and
+# answered 304, JSON list, counts), a signed-in reader's
 # page of the same thread, a moderator's queue, posting, and the widget page while one
 # request in fifty posts to that thread.
 # Needs wrk (apt-get install wrk). Prints req/s, p50, p99 per scenario and the
@@ -49,7 +50,7 @@ run() {
   rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/$name.txt")
   p50=$(awk '$1 == "50%" {print $2}' "$OUT/$name.txt")
   p99=$(awk '$1 == "99%" {print $2}' "$OUT/$name.txt")
-  local errors; errors=$(grep -E "Non-2xx|Socket errors" "$OUT/$name.txt" | tr '\n' ' ' || true)
+  local errors; errors=$(grep -E "Non-2xx|Socket errors|^304 answers" "$OUT/$name.txt" | tr '\n' ' ' || true)
   printf '%-28s %10s req/s   p50 %-9s p99 %-9s %s\n' "$name" "$rps" "$p50" "$p99" "$errors"
 }
 echo "gunicorn -w 2, wrk -t2 -c$CONNECTIONS -d$DURATION, database: ${DB_URL%%:*}"
@@ -60,6 +61,7 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$((PORT + 1))/" >/dev/null 
 run hello-world-reference "http://127.0.0.1:$((PORT + 1))/"
 kill "$(cat "$OUT/hello.pid")" && rm "$OUT/hello.pid"
 run iframe-200-comments "$frame"
+run iframe-304-revalidated -s bench/conditional.lua "$frame"
 run json-200-comments "$base/api/v1/sites/bench/threads/big/comments"
 run counts-10-threads "$base/api/v1/sites/bench/counts?${keys%&}"
 cookie="$(head -n1 "$OUT/session.txt")"
