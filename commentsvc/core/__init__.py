@@ -22,9 +22,10 @@ from commentsvc.core.i18n import select_locale
 
 def init_app(app: Flask, root: Path) -> None:
     from commentsvc.comments import search
-    from commentsvc.core import cli, dev, security, views
+    from commentsvc.core import backup, cli, dev, logs, security, views
     from commentsvc.core import input as input_rule
 
+    logs.init_app(app)
     # First: its hooks must wrap the other extensions' (see security.init_app).
     security.init_app(app)
     # Before any blueprint (routes read the int converter) and before CSRF reads the form.
@@ -53,6 +54,7 @@ def init_app(app: Flask, root: Path) -> None:
     if app.debug:
         app.register_blueprint(dev.bp)
     app.cli.add_command(cli.mail)
+    backup.init_app(app)
 
 
 def warn_if_rate_limits_are_per_process(app: Flask) -> None:
@@ -60,8 +62,8 @@ def warn_if_rate_limits_are_per_process(app: Flask) -> None:
 
     Memory counters belong to one process: with `gunicorn -w 2` each worker counts on its
     own, so every limit is twice as high (and a restart forgets them). Redis shares them.
-    Logged at app creation, so once per worker under gunicorn (there is no gunicorn
-    configuration file to hook into).
+    Logged at app creation: once under gunicorn.conf.py (it preloads the app), once per
+    worker without it.
     """
     if app.debug or app.testing or not app.config["RATELIMIT_ENABLED"]:
         return

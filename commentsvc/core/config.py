@@ -79,6 +79,18 @@ class Defaults:
     # process, up to this many bytes (see comments/page_cache.py); 0 turns the cache off.
     SHARED_PAGE_CACHE_BYTES = 64 * 1024 * 1024
 
+    # Behind a reverse proxy: how many proxies in front set X-Forwarded-For, -Proto and
+    # -Host (werkzeug's ProxyFix). 0 (the default) ignores those headers: anyone could
+    # send them.
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
+    PROXY_FIX_X_HOST = 0
+    # Keep an incoming X-Request-Id (a token of at most 64 [A-Za-z0-9._-]) as the
+    # request's id instead of making one: only when the proxy in front sets it.
+    TRUST_REQUEST_ID = False
+    # "text" or "json" (one object per line).
+    LOG_FORMAT = "text"
+
     LANGUAGES = ("en", "az", "ru")
     BABEL_DEFAULT_LOCALE = "en"
 
@@ -122,6 +134,10 @@ def finalise(app: Flask) -> None:
         raise RuntimeError(
             "Refusing to start with the development SECRET_KEY. "
             "Set COMMENTSVC_SECRET_KEY to a long random value."
+        )
+    if config["LOG_FORMAT"] not in ("text", "json"):
+        raise RuntimeError(
+            f"COMMENTSVC_LOG_FORMAT must be text or json, not {config['LOG_FORMAT']!r}."
         )
     if config["REDIS_URL"]:
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
