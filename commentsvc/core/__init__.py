@@ -22,7 +22,7 @@ from commentsvc.core.i18n import select_locale
 
 def init_app(app: Flask, root: Path) -> None:
     from commentsvc.comments import search
-    from commentsvc.core import backup, cli, dev, logs, security, views
+    from commentsvc.core import backup, cli, dev, logs, security, static_files, views
     from commentsvc.core import input as input_rule
 
     logs.init_app(app)
@@ -51,6 +51,7 @@ def init_app(app: Flask, root: Path) -> None:
     login_manager.init_app(app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
     app.register_blueprint(views.bp)
+    static_files.init_app(app)
     if app.debug:
         app.register_blueprint(dev.bp)
     app.cli.add_command(cli.mail)
