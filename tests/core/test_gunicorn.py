@@ -33,7 +33,7 @@ def get(port: int, path: str, request_id: str | None = None) -> tuple[int, str]:
         connection.close()
 
 
-def serve(tmp_path: Path, log_format: str) -> tuple[int, subprocess.Popen[str]]:
+def serve(tmp_path: Path, log_format: str, **more: str) -> tuple[int, subprocess.Popen[str]]:
     port = free_port()
     env = {
         **os.environ,
@@ -43,6 +43,7 @@ def serve(tmp_path: Path, log_format: str) -> tuple[int, subprocess.Popen[str]]:
         "COMMENTSVC_TRUST_REQUEST_ID": "true",
         "WEB_CONCURRENCY": "1",
         "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port}",
+        **more,
     }
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"],
@@ -100,3 +101,16 @@ def test_every_line_names_its_request(tmp_path, log_format):
         assert line["logger"] == "gunicorn.access"
         assert (line["method"], line["path"], line["status"]) == ("GET", path, status)
         assert isinstance(line["duration_ms"], int)
+
+
+def test_access_lines_can_be_left_to_the_proxy(tmp_path):
+    port, server = serve(tmp_path, "json", GUNICORN_ACCESS_LOG="off")
+    try:
+        status, request_id = get(port, "/nothing")
+    finally:
+        lines = stop(server)
+    assert status == 404
+    loggers = {json.loads(line)["logger"] for line in lines}
+    assert "gunicorn.error" in loggers
+    assert "gunicorn.access" not in loggers
+    assert not any(request_id in line for line in lines)
