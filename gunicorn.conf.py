@@ -6,9 +6,12 @@ Environment: WEB_CONCURRENCY (worker processes; default 2 per CPU), GUNICORN_CMD
 the app's setting: gunicorn's own lines use the same format), GUNICORN_ACCESS_LOG=off
 (no access lines: behind nginx, whose log has the same request ids, they only cost time).
 
-Measured with bench/ on 2 CPUs (README, "Deploy"): gthread with 2 threads serves the
-anonymous hot thread faster than sync (it keeps connections open) at the same speed for
-signed-in pages, which are CPU-bound; 4 threads per worker only raised tail latency.
+Workers: gthread with 2 threads. Measured with wrk on 2 CPUs (README, "Deploy"): on the
+anonymous hot thread about 20% more requests per second than sync over alternating runs
+(it keeps connections open), signed-in pages (CPU-bound) alike; in some runs its p99 rose
+to 0.1-0.6 s where sync stayed under 30 ms; 4 threads only raised it further. A thread
+also serves while another waits for PostgreSQL or Redis. GUNICORN_CMD_ARGS="-k sync"
+switches.
 """
 
 from __future__ import annotations
