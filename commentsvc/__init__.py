@@ -15,7 +15,7 @@ from flask import Flask
 
 from commentsvc import accounts, comments, consent, core, moderation
 from commentsvc.comments.page_cache import SharedPageCache
-from commentsvc.core import config
+from commentsvc.core import config, edge
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,5 +41,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     consent.init_app(app)
     if app.config["SHARED_PAGE_CACHE_BYTES"]:
         # Anonymous thread reads are answered from memory before Flask runs.
-        app.wsgi_app = SharedPageCache(app, app.config["SHARED_PAGE_CACHE_BYTES"])  # type: ignore[method-assign]
+        cache = SharedPageCache(app, app.config["SHARED_PAGE_CACHE_BYTES"])
+        app.extensions[SharedPageCache.EXTENSION] = cache
+        app.wsgi_app = cache  # type: ignore[method-assign]
+    # Outside the page cache: the request id, and the proxy's word about the client.
+    edge.wrap(app)
     return app

@@ -196,7 +196,18 @@ class StampReader:
 
 
 class SharedPageCache:
-    """WSGI middleware: serve a stored shared response while its stamp is current."""
+    """WSGI middleware: serve a stored shared response while its stamp is current.
+
+    The app's instance is app.extensions[EXTENSION] (see `of`); core.edge wraps it.
+    """
+
+    EXTENSION = "commentsvc.page_cache"
+
+    @staticmethod
+    def of(app: Flask) -> SharedPageCache | None:
+        """The app's page cache; None when it is turned off."""
+        cache = app.extensions.get(SharedPageCache.EXTENSION)
+        return cache if isinstance(cache, SharedPageCache) else None
 
     def __init__(self, app: Flask, max_bytes: int) -> None:
         self.app = app

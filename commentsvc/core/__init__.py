@@ -22,9 +22,10 @@ from commentsvc.core.i18n import select_locale
 
 def init_app(app: Flask, root: Path) -> None:
     from commentsvc.comments import search
-    from commentsvc.core import cdn, cli, dev, security, views
+    from commentsvc.core import backup, cdn, cli, dev, logs, security, static_files, views
     from commentsvc.core import input as input_rule
 
+    logs.init_app(app)
     # First: its hooks must wrap the other extensions' (see security.init_app).
     security.init_app(app)
     cdn.init_app(app, root)
@@ -51,9 +52,11 @@ def init_app(app: Flask, root: Path) -> None:
     login_manager.init_app(app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
     app.register_blueprint(views.bp)
+    static_files.init_app(app)
     if app.debug:
         app.register_blueprint(dev.bp)
     app.cli.add_command(cli.mail)
+    backup.init_app(app)
 
 
 def warn_if_rate_limits_are_per_process(app: Flask) -> None:
@@ -61,8 +64,8 @@ def warn_if_rate_limits_are_per_process(app: Flask) -> None:
 
     Memory counters belong to one process: with `gunicorn -w 2` each worker counts on its
     own, so every limit is twice as high (and a restart forgets them). Redis shares them.
-    Logged at app creation, so once per worker under gunicorn (there is no gunicorn
-    configuration file to hook into).
+    Logged at app creation: once under gunicorn.conf.py (it preloads the app), once per
+    worker without it.
     """
     if app.debug or app.testing or not app.config["RATELIMIT_ENABLED"]:
         return

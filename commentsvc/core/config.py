@@ -88,6 +88,17 @@ class Defaults:
     # Names the deployed code in ETags, beside a digest of the code, templates and
     # translations (optional: set it to the release's version or commit).
     RELEASE: str | None = None
+    # Behind a reverse proxy: how many proxies in front set X-Forwarded-For, -Proto and
+    # -Host (werkzeug's ProxyFix). 0 (the default) ignores those headers: anyone could
+    # send them.
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
+    PROXY_FIX_X_HOST = 0
+    # Keep an incoming X-Request-Id (a token of at most 64 [A-Za-z0-9._-]) as the
+    # request's id instead of making one: only when the proxy in front sets it.
+    TRUST_REQUEST_ID = False
+    # "text" or "json" (one object per line).
+    LOG_FORMAT = "text"
 
     LANGUAGES = ("en", "az", "ru")
     BABEL_DEFAULT_LOCALE = "en"
@@ -132,6 +143,10 @@ def finalise(app: Flask) -> None:
         raise RuntimeError(
             "Refusing to start with the development SECRET_KEY. "
             "Set COMMENTSVC_SECRET_KEY to a long random value."
+        )
+    if config["LOG_FORMAT"] not in ("text", "json"):
+        raise RuntimeError(
+            f"COMMENTSVC_LOG_FORMAT must be text or json, not {config['LOG_FORMAT']!r}."
         )
     if config["REDIS_URL"]:
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]

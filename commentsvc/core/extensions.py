@@ -102,3 +102,17 @@ login_manager.login_message_category = "info"
 # Sessions are rows in reader_session, rotated at sign-in; Flask-Login's own
 # IP/user-agent heuristics would only sign readers out on a network change.
 login_manager.session_protection = None
+
+
+def forget_connections_after_fork(app: object) -> None:
+    """In a process forked from one that loaded app (gunicorn's preload_app): drop the
+    database connections the parent may have opened, without closing them (they are the
+    parent's), so no two processes ever share one. Apps without a database are left be.
+    """
+    from flask import Flask
+
+    if not isinstance(app, Flask) or "sqlalchemy" not in app.extensions:
+        return
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)

@@ -177,14 +177,14 @@ def counted_statements(app: Flask) -> Iterator[list[str]]:
 
     with app.app_context():
         engine = db.engine
-    cache = app.wsgi_app
-    checks_before = cache.stamps.checks if isinstance(cache, SharedPageCache) else 0
+    cache = SharedPageCache.of(app)
+    checks_before = cache.stamps.checks if cache is not None else 0
     event.listen(engine, "before_cursor_execute", count)
     try:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
-        if isinstance(cache, SharedPageCache):
+        if cache is not None:
             statements.extend([cache.stamps.sql] * (cache.stamps.checks - checks_before))
 
 
