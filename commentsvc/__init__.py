@@ -15,7 +15,7 @@ from flask import Flask
 
 from commentsvc import accounts, comments, consent, core, moderation
 from commentsvc.comments.page_cache import SharedPageCache
-from commentsvc.core import config
+from commentsvc.core import config, metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,4 +42,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["SHARED_PAGE_CACHE_BYTES"]:
         # Anonymous thread reads are answered from memory before Flask runs.
         app.wsgi_app = SharedPageCache(app, app.config["SHARED_PAGE_CACHE_BYTES"])  # type: ignore[method-assign]
+    # Last: every request is counted, the page cache's too.
+    metrics.wrap_app(app)
     return app

@@ -22,7 +22,7 @@ from commentsvc.core.i18n import select_locale
 
 def init_app(app: Flask, root: Path) -> None:
     from commentsvc.comments import search
-    from commentsvc.core import cli, dev, security, views
+    from commentsvc.core import cli, dev, metrics, security, views
     from commentsvc.core import input as input_rule
 
     # First: its hooks must wrap the other extensions' (see security.init_app).
@@ -50,6 +50,7 @@ def init_app(app: Flask, root: Path) -> None:
     login_manager.init_app(app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
     app.register_blueprint(views.bp)
+    metrics.init_app(app)
     if app.debug:
         app.register_blueprint(dev.bp)
     app.cli.add_command(cli.mail)

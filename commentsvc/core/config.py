@@ -79,6 +79,11 @@ class Defaults:
     # process, up to this many bytes (see comments/page_cache.py); 0 turns the cache off.
     SHARED_PAGE_CACHE_BYTES = 64 * 1024 * 1024
 
+    # Who may read /metrics (see core/metrics.py): requests with this bearer token, and
+    # requests straight from these addresses or ranges (comma-separated). Neither: 404.
+    METRICS_TOKEN: str | None = None
+    METRICS_ALLOW = ""
+
     LANGUAGES = ("en", "az", "ru")
     BABEL_DEFAULT_LOCALE = "en"
 
