@@ -14,7 +14,12 @@ page does not exist (404) and requests are not timed at all.
 Worker processes: each process counts its own. With PROMETHEUS_MULTIPROC_DIR set (before
 the first import of prometheus_client) prometheus_client's multiprocess mode keeps the
 values in files there and a scrape sums every worker's; gunicorn must then call
-`child_exit` (and should call `on_starting`) from its configuration file.
+`child_exit` (and should call `on_starting`) from its configuration file:
+
+    # gunicorn.conf.py
+    from commentsvc.core import metrics
+    on_starting = metrics.on_starting
+    child_exit = metrics.child_exit
 """
 
 from __future__ import annotations
