@@ -21,6 +21,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
+from commentsvc.core import metrics
 from commentsvc.core.extensions import forget_connections_after_fork
 from commentsvc.core.logs import logging_config
 
@@ -82,3 +83,13 @@ if os.environ.get("GUNICORN_ACCESS_LOG", "on").lower() in ("off", "0", "false", 
 def post_fork(server: Any, worker: Any) -> None:
     if server.cfg.preload_app:
         forget_connections_after_fork(server.app.wsgi())
+
+
+# Metrics with PROMETHEUS_MULTIPROC_DIR set (README, "Metrics"): every worker writes its
+# counts there and a scrape sums them; start empty, and drop a dead worker's gauges.
+def on_starting(server: Any) -> None:
+    metrics.on_starting(server)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    metrics.child_exit(server, worker)

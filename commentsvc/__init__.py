@@ -15,7 +15,7 @@ from flask import Flask
 
 from commentsvc import accounts, comments, consent, core, moderation
 from commentsvc.comments.page_cache import SharedPageCache
-from commentsvc.core import config, edge
+from commentsvc.core import config, edge, metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,4 +46,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = cache  # type: ignore[method-assign]
     # Outside the page cache: the request id, and the proxy's word about the client.
     edge.wrap(app)
+    # Last: every request is counted, the page cache's too.
+    metrics.wrap_app(app)
     return app

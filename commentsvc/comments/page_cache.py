@@ -40,6 +40,13 @@ from commentsvc.comments.models import Site, Thread
 from commentsvc.core import cdn
 from commentsvc.core.extensions import db
 from commentsvc.core.i18n import best_language
+from commentsvc.core.metrics import (
+    PAGE_CACHE_BYTES,
+    PAGE_CACHE_ENTRIES,
+    PAGE_CACHE_HIT,
+    PAGE_CACHE_HITS,
+    PAGE_CACHE_MISSES,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -120,6 +127,7 @@ class SizedLRU:
         if len(entry.body) > self.max_bytes:
             return
         with self._lock:
+            size, count = self._size, len(self._data)
             old = self._data.pop(key, None)
             if old is not None:
                 self._size -= len(old.body)
@@ -128,6 +136,9 @@ class SizedLRU:
             while self._size > self.max_bytes:
                 _key, dropped = self._data.popitem(last=False)
                 self._size -= len(dropped.body)
+            # Changes, not values: the gauges add up every cache of the process.
+            PAGE_CACHE_BYTES.inc(self._size - size)
+            PAGE_CACHE_ENTRIES.inc(len(self._data) - count)
 
     def __len__(self) -> int:
         return len(self._data)
@@ -226,6 +237,8 @@ class SharedPageCache:
         # An entry whose stamp is not confirmed (changed, gone, or the database did not
         # answer) is left to the app, which renders and keeps the page again.
         if entry is not None and self.stamps.current(entry.stamp.thread_id) == entry.stamp:
+            environ[PAGE_CACHE_HIT] = True
+            PAGE_CACHE_HITS.inc()
             if entry.not_modified is not None and entry.matches(environ):
                 start_response(NOT_MODIFIED, entry.not_modified)
                 return []
@@ -280,6 +293,7 @@ class SharedPageCache:
         ):
             start_response(sent["status"], headers, sent["exc_info"])
             return app_iter
+        PAGE_CACHE_MISSES.inc()
         try:
             body = b"".join(app_iter)
         finally:

@@ -22,7 +22,7 @@ from commentsvc.core.i18n import select_locale
 
 def init_app(app: Flask, root: Path) -> None:
     from commentsvc.comments import search
-    from commentsvc.core import backup, cdn, cli, dev, logs, security, static_files, views
+    from commentsvc.core import backup, cdn, cli, dev, logs, metrics, security, static_files, views
     from commentsvc.core import input as input_rule
 
     logs.init_app(app)
@@ -53,6 +53,7 @@ def init_app(app: Flask, root: Path) -> None:
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
     app.register_blueprint(views.bp)
     static_files.init_app(app)
+    metrics.init_app(app)
     if app.debug:
         app.register_blueprint(dev.bp)
     app.cli.add_command(cli.mail)

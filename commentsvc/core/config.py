@@ -99,6 +99,10 @@ class Defaults:
     TRUST_REQUEST_ID = False
     # "text" or "json" (one object per line).
     LOG_FORMAT = "text"
+    # Who may read /metrics (see core/metrics.py): requests with this bearer token, and
+    # requests straight from these addresses or ranges (comma-separated). Neither: 404.
+    METRICS_TOKEN: str | None = None
+    METRICS_ALLOW = ""
 
     LANGUAGES = ("en", "az", "ru")
     BABEL_DEFAULT_LOCALE = "en"
