@@ -3,15 +3,15 @@ this file on its own when started from this directory). Command-line options win
 
 Environment: WEB_CONCURRENCY (worker processes; default 2 per CPU), GUNICORN_CMD_ARGS
 (any other option, e.g. "--bind 0.0.0.0:8000"), COMMENTSVC_LOG_FORMAT (text or json,
-the app's setting: gunicorn's own lines use the same format), GUNICORN_ACCESS_LOG=off
-(no access lines: behind nginx, whose log has the same request ids, they only cost time).
+the app's setting: gunicorn's own lines use the same format), GUNICORN_ACCESS_LOG=on
+(access lines; off by default: behind nginx, whose log has the same request ids, they
+only cost time).
 
-Workers: gthread with 2 threads. Measured with wrk on 2 CPUs (README, "Deploy"): on the
-anonymous hot thread about 20% more requests per second than sync over alternating runs
-(it keeps connections open), signed-in pages (CPU-bound) alike; in some runs its p99 rose
-to 0.1-0.6 s where sync stayed under 30 ms; 4 threads only raised it further. A thread
-also serves while another waits for PostgreSQL or Redis. GUNICORN_CMD_ARGS="-k sync"
-switches.
+Workers: sync. Measured with `bash bench/run.sh` on 2 CPUs (README, "Deploy"): sync
+answered the anonymous JSON list of a 200-comment thread at 5,252 req/s where gthread
+with 2 threads answered 3,191, with a lower p99 on the hot reads. Access lines halved that
+list's rate (1,979 req/s with them on). GUNICORN_CMD_ARGS="-k gthread --threads 2"
+switches, e.g. where requests wait long on a remote PostgreSQL.
 """
 
 from __future__ import annotations
@@ -33,8 +33,7 @@ try:
 except AttributeError:  # not Linux
     _cpus = os.cpu_count() or 1
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * _cpus))
-worker_class = "gthread"
-threads = 2
+worker_class = "sync"
 
 # The app is loaded once, in the master, before workers fork: less memory per worker, a
 # broken configuration stops the start, and a worker restart is only a fork. Database
@@ -46,8 +45,9 @@ preload_app = True
 timeout = 30
 # On stop or restart, requests in progress get this long to finish.
 graceful_timeout = 30
-# Idle keep-alive connections from the proxy; keep the proxy's own idle timeout for its
-# upstream connections shorter (deploy/nginx/commentsvc.conf: 4 s).
+# With gthread workers: idle keep-alive connections from the proxy (sync closes each one);
+# keep the proxy's own idle timeout for its upstream connections shorter (4 s in
+# deploy/nginx/commentsvc.conf).
 keepalive = 5
 # Recycle workers now and then against slow leaks; the jitter keeps them from restarting
 # together. High, since each worker's page cache starts empty again.
@@ -76,7 +76,7 @@ class WithoutAccessLines(Logger):
         return None
 
 
-if os.environ.get("GUNICORN_ACCESS_LOG", "on").lower() in ("off", "0", "false", "no"):
+if os.environ.get("GUNICORN_ACCESS_LOG", "off").lower() not in ("on", "1", "true", "yes"):
     logger_class = WithoutAccessLines
 
 

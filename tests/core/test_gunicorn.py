@@ -72,7 +72,7 @@ def stop(server: subprocess.Popen[str]) -> list[str]:
 
 @pytest.mark.parametrize("log_format", ["json", "text"])
 def test_every_line_names_its_request(tmp_path, log_format):
-    port, server = serve(tmp_path, log_format)
+    port, server = serve(tmp_path, log_format, GUNICORN_ACCESS_LOG="on")
     try:
         answers = {
             "/healthz": get(port, "/healthz", "edge-42"),
@@ -103,8 +103,8 @@ def test_every_line_names_its_request(tmp_path, log_format):
         assert isinstance(line["duration_ms"], int)
 
 
-def test_access_lines_can_be_left_to_the_proxy(tmp_path):
-    port, server = serve(tmp_path, "json", GUNICORN_ACCESS_LOG="off")
+def test_access_lines_are_left_to_the_proxy_unless_asked_for(tmp_path):
+    port, server = serve(tmp_path, "json")
     try:
         status, request_id = get(port, "/nothing")
     finally:
