@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/bootstrap.sh
-bash scripts/install_chromium.sh
+bash scripts/install_test_tools.sh
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

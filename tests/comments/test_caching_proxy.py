@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 NGINX = shutil.which("nginx", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin"]))
-if NGINX is None and not os.environ.get("CI"):
-    pytest.skip("nginx is not installed (apt-get install nginx-light)", allow_module_level=True)
 
 TWIN = "/threads/demo/t/a1"
 OTHER = "/threads/other/t/b1"
@@ -184,7 +182,7 @@ def stop_nginx(process: subprocess.Popen[bytes], directory: Path) -> None:
 def caching_proxy(smtp_server: Any, tmp_path: Path) -> Iterator[Callable[..., Proxy]]:
     """Start the service (with these settings) behind nginx; at most once per test."""
     if NGINX is None:
-        pytest.fail("nginx is missing: CI installs nginx-light (.ci/run)", pytrace=False)
+        pytest.fail("nginx is missing: make test installs nginx-light", pytrace=False)
     started: list[Callable[[], None]] = []
 
     def start(**config: Any) -> Proxy:

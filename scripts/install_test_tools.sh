@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# The browser tests drive Debian's Chromium through Playwright (Playwright's own
-# browser download is not used). Install it when missing, then check it starts.
+# What the tests drive besides Python: Debian's Chromium (the browser tests, through
+# Playwright; Playwright's own browser download is not used) and Debian's nginx (the
+# caching-proxy tests). Install them when missing, then check Chromium starts.
 set -euo pipefail
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if [ ! -x /usr/bin/chromium ]; then
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+if [ "${#missing[@]}" -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    -o DPkg::Lock::Timeout=300 chromium >/dev/null
+    -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
 fi
 profile="$(mktemp -d)"
 trap 'rm -rf "$profile"' EXIT
