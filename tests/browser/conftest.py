@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,22 @@ class LiveServer:
     app: Flask
     url: str
     server: BaseWSGIServer
+
+
+@contextmanager
+def running(app: Flask, port: int) -> Iterator[LiveServer]:
+    """app served on http://localhost:port until the block ends; then its database
+    connections are closed (the next test may empty the shared database)."""
+    server, thread = serve(app, "localhost", port)
+    try:
+        yield LiveServer(app=app, url=f"http://localhost:{port}", server=server)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def serve(app: Flask, host: str, port: int) -> tuple[BaseWSGIServer, threading.Thread]:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from commentsvc.comments.models import Comment
 from commentsvc.core.extensions import db
 from commentsvc.moderation.models import AuditEntry
-from tests.browser.conftest import LiveServer, serve
+from tests.browser.conftest import LiveServer, running
 from tests.conftest import SMTPServer, build_app, free_port
 from tests.factories import PASSWORD
 from tests.moderation_support import build_world, post
@@ -33,14 +33,8 @@ def moderation_server(smtp_server: SMTPServer, tmp_path: Path) -> Iterator[LiveS
         (ids.bob, "Fifth: another reasonable remark."),
     ]:
         post(app, author, body)
-    server, thread = serve(app, "localhost", port)
-    yield LiveServer(app=app, url=url, server=server)
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with running(app, port) as live:
+        yield live
 
 
 def statuses(live: LiveServer) -> dict[str, str]:

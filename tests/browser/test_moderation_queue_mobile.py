@@ -16,7 +16,7 @@ from commentsvc.comments.models import Comment, Site
 from commentsvc.core.extensions import db
 from commentsvc.moderation import decisions
 from commentsvc.moderation.decisions import Decision
-from tests.browser.conftest import LiveServer, serve
+from tests.browser.conftest import LiveServer, running
 from tests.conftest import SMTPServer, build_app, free_port
 from tests.factories import PASSWORD
 from tests.moderation_support import build_world, post, reader
@@ -47,14 +47,8 @@ def queue_server(smtp_server: SMTPServer, tmp_path: Path) -> Iterator[LiveServer
         decisions.decide(reader(ids.mod), earlier, Decision.REJECT, "Off-topic here.")
     for n, body in enumerate(BODIES):
         post(app, (ids.alice, ids.bob, ids.carol)[n % 3], body)
-    server, thread = serve(app, "localhost", port)
-    yield LiveServer(app=app, url=url, server=server)
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with running(app, port) as live:
+        yield live
 
 
 def status_of(live: LiveServer, prefix: str) -> str:

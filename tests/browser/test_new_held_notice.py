@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from commentsvc.core.extensions import db
-from tests.browser.conftest import LiveServer, serve
+from tests.browser.conftest import LiveServer, running
 from tests.conftest import SMTPServer, build_app, free_port
 from tests.factories import PASSWORD
 from tests.moderation_support import Ids, build_world, post
@@ -30,14 +29,8 @@ def world(smtp_server: SMTPServer, tmp_path: Path) -> Iterator[tuple[LiveServer,
     )
     ids = build_world(app, "hold_all")
     post(app, ids.alice, "Already waiting when the page opened.")
-    server, thread = serve(app, "localhost", port)
-    yield LiveServer(app=app, url=url, server=server), ids
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with running(app, port) as live:
+        yield live, ids
 
 
 def test_a_held_comment_shows_up_on_the_open_queue(page: Page, world):

@@ -16,10 +16,9 @@ from playwright.sync_api import Browser, Page, expect
 from commentsvc.comments import reports
 from commentsvc.comments.models import Site
 from commentsvc.consent import banner_settings, records
-from commentsvc.core.extensions import db
 from commentsvc.moderation import decisions, moderators
 from commentsvc.moderation.decisions import Decision
-from tests.browser.conftest import LiveServer, serve
+from tests.browser.conftest import LiveServer, running
 from tests.conftest import SMTPServer, build_app, free_port
 from tests.factories import PASSWORD
 from tests.moderation_support import Ids, build_world, get, post, reader
@@ -105,14 +104,8 @@ def staff_world(
     url = f"http://localhost:{port}"
     app = build_app(tmp_path_factory.mktemp("staff"), smtp_server.port, PUBLIC_URL=url)
     ids = seed(app)
-    server, thread = serve(app, "localhost", port)
-    yield LiveServer(app=app, url=url, server=server), ids
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with running(app, port) as live:
+        yield live, ids
 
 
 def sign_in(page: Page, url: str, email: str) -> None:
