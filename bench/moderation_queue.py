@@ -215,9 +215,8 @@ def main() -> None:
                 lambda r=reader: queue.pending(r, QueueFilters(author_id=author)),
                 out,
             )
-            timed(f"{who}: counts per site", lambda r=reader: queue.counts(r), out)
             timed(
-                f"{who}: new-held check (pending-state)",
+                f"{who}: pending per site (pending-state)",
                 lambda r=reader: queue.pending_state(r, since=deep),
                 out,
             )

@@ -6,17 +6,16 @@ A fixed number of queries for all sites together, whatever their number.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import Select, case, distinct, func, select
 
-from commentsvc.accounts.models import Reader
 from commentsvc.comments import setup, sites
 from commentsvc.comments.models import Comment, Report, SightingKind, Site, Thread
 from commentsvc.core.extensions import db, utcnow
-from commentsvc.moderation import queue
 from commentsvc.moderation.models import SiteModerator
 
 
@@ -100,10 +99,10 @@ def _steps(
     ]
 
 
-def site_cards(admin: Reader) -> list[SiteCard]:
-    """One card per site, by slug."""
+def site_cards(pending: Mapping[str, int]) -> list[SiteCard]:
+    """One card per site, by slug; pending: pending comments per site slug (the page
+    has them from queue.pending_state)."""
     all_sites = sites.list_sites()
-    pending = queue.counts(admin)
     reports = _open_reports()
     now = utcnow()
     midnight = datetime.combine(now.date(), time.min, tzinfo=now.tzinfo)
@@ -116,7 +115,7 @@ def site_cards(admin: Reader) -> list[SiteCard]:
         cards.append(
             SiteCard(
                 site=site,
-                pending=pending.get(site.id, 0),
+                pending=pending.get(site.slug, 0),
                 open_reports=reports.get(site.id, 0),
                 comments_today=site_comments[0],
                 steps=_steps(site, seen, site_comments, moderators.get(site.id, (0, None))),

@@ -152,29 +152,6 @@ def pending(
     return QueuePage(items, rows[-1][0].id if more and rows else None)
 
 
-def counts(moderator: Reader) -> dict[int, int]:
-    """Pending comments per site id, for the sites the moderator moderates.
-
-    Counted per thread first, from the (status, thread_id) index alone, then summed
-    per site over the (far fewer) threads.
-    """
-    per_thread = (
-        select(Comment.thread_id, func.count().label("n"))
-        .where(Comment.status == CommentStatus.PENDING)
-        .group_by(Comment.thread_id)
-        .subquery()
-    )
-    stmt = (
-        select(Thread.site_id, func.sum(per_thread.c.n))
-        .join(per_thread, per_thread.c.thread_id == Thread.id)
-        .group_by(Thread.site_id)
-    )
-    visible = _visible(moderator)
-    if visible is not None:
-        stmt = stmt.where(visible)
-    return {site_id: int(n) for site_id, n in db.session.execute(stmt)}
-
-
 def reported(moderator: Reader, site_id: int | None = None, after: int | None = None) -> QueuePage:
     """Comments with open reports (published, or back in the queue), oldest report first."""
     first_report = (

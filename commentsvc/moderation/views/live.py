@@ -38,14 +38,16 @@ def pending_state() -> Page:
 
 @bp.app_template_global()
 def held_state(site: str = "") -> dict[str, Any]:
-    """What templates/moderation/_new_held.html (and a page title) render with, for the
-    signed-in moderator's sites or one of them (by slug); worked out once per request."""
+    """What templates/moderation/_new_held.html (and a page title, and the pages' pending
+    counts per site slug) render with, for the signed-in moderator's sites or one of
+    them (by slug); worked out once per request."""
     cache: dict[str, dict[str, Any]] = g.setdefault("held_states", {})
     if site not in cache:
         state = queue.pending_state(me(), site_filter(site))
         cache[site] = {
             "pending": state.pending,
             "newest": state.newest,
+            "sites": state.sites,
             "url": url_for(
                 "moderation.pending_state", site=site or None, since=state.newest or None
             ),

@@ -29,6 +29,7 @@ from commentsvc.moderation.views.common import (
     paging,
     site_filter,
 )
+from commentsvc.moderation.views.live import held_state
 
 DONE = {
     Decision.APPROVE: lambda: _("Comment approved."),
@@ -86,7 +87,7 @@ def queue_page() -> Page:
         page=page,
         filters=filters,
         sites=sites,
-        counts=queue.counts(me()),
+        counts=held_state()["sites"],
         author=author,
         reasons=list(HoldReason),
         bulk_form=BulkForm(),
