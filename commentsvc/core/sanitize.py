@@ -16,10 +16,13 @@ from markdown_it import MarkdownIt
 ALLOWED_TAGS = frozenset(
     {"p", "br", "strong", "em", "a", "blockquote", "code", "pre", "ul", "ol", "li"}
 )
-ALLOWED_ATTRIBUTES = {"a": ["href", "rel"]}
+ALLOWED_ATTRIBUTES = {"a": ["href", "rel", "target"]}
 # The one list of link schemes, for Markdown links and for addresses the linkifier finds.
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener noreferrer"
+# A comment is read inside a site's frame: its links open a new top-level page rather
+# than replace the comments (most sites refuse to be framed anyway).
+LINK_TARGET = "_blank"
 
 Attrs = dict[tuple[str | None, str], str]
 
@@ -59,6 +62,7 @@ def _only_absolute_links(attrs: Attrs, new: bool = False) -> Attrs | None:
 
 def _set_rel(attrs: Attrs, new: bool = False) -> Attrs:
     attrs[(None, "rel")] = LINK_REL
+    attrs[(None, "target")] = LINK_TARGET
     return attrs
 
 

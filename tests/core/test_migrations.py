@@ -156,6 +156,47 @@ def test_upgrade_folds_and_indexes_the_comments_already_there(empty_app):
         assert found_by_search("yene") == []
 
 
+def test_upgrade_opens_the_links_of_stored_comments_in_a_new_tab(empty_app):
+    old_link = '<a href="https://example.org/" rel="nofollow ugc noopener noreferrer">x</a>'
+    typed = "<p>rel=&quot;nofollow ugc noopener noreferrer&quot;&gt; typed as text</p>"
+    with empty_app.app_context():
+        flask_migrate.upgrade(revision="8d3f6a1c0e57")
+        comment = table(
+            "comment",
+            *(column(name) for name in ("id", "thread_id", "depth", "body_source", "body_html")),
+            *(column(name) for name in ("status", "score", "pinned", "created_at")),
+        )
+        with db.engine.begin() as connection:
+            connection.execute(insert(Site).values(id=1, slug="s", name="S"))
+            connection.execute(insert(Thread).values(id=1, site_id=1, key="a"))
+            for n, html in enumerate([f"<p>see {old_link}</p>", typed], start=1):
+                connection.execute(
+                    insert(comment).values(
+                        id=n,
+                        thread_id=1,
+                        depth=0,
+                        body_source="",
+                        body_html=html,
+                        status="approved",
+                        score=0,
+                        pinned=False,
+                        created_at=utcnow(),
+                    )
+                )
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            stored = list(connection.scalars(text("SELECT body_html FROM comment ORDER BY id")))
+        assert stored == [
+            '<p>see <a href="https://example.org/" rel="nofollow ugc noopener noreferrer"'
+            ' target="_blank">x</a></p>',
+            typed,
+        ]
+        flask_migrate.downgrade(revision="8d3f6a1c0e57")
+        with db.engine.connect() as connection:
+            stored = list(connection.scalars(text("SELECT body_html FROM comment ORDER BY id")))
+        assert stored == [f"<p>see {old_link}</p>", typed]
+
+
 def test_downgrade_to_base_leaves_only_the_version_table(empty_app):
     with empty_app.app_context():
         flask_migrate.upgrade()

@@ -56,6 +56,8 @@ def test_web_links_get_rel_nofollow_ugc_noopener_noreferrer(source, href):
     html = render_comment(source)
     assert hrefs_in(html) == [href]
     assert REL in html
+    # Inside a site's frame: a new top-level tab, never the comments frame itself.
+    assert html.count('target="_blank"') == 1
 
 
 def test_mailto_links_are_kept():
