@@ -20,6 +20,9 @@ class Defaults:
     # Links in e-mails are built from this, never from the request's Host header.
     PUBLIC_URL = "http://localhost:5000"
     REDIS_URL: str | None = None
+    # Seconds to wait for PostgreSQL to accept a connection; past it the request gets a
+    # 503 page (core/security.py) instead of hanging on a lost server.
+    DATABASE_CONNECT_TIMEOUT = 5
 
     MAIL_HOST = "127.0.0.1"
     MAIL_PORT = 25
@@ -56,6 +59,9 @@ class Defaults:
     RATELIMIT_POST_IP = "200 per minute; 5000 per day"
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    # With Redis: while it does not answer, each process counts in its own memory (limits
+    # still apply, per process) and goes back to Redis once it answers again.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Anonymous page views that create a thread or change its title or URL (reads of
     # existing threads are not limited): per client address and per site.
     RATELIMIT_THREAD_WRITE_IP = "20 per minute; 200 per day"
@@ -125,6 +131,10 @@ def finalise(app: Flask) -> None:
     """
     config: dict[str, Any] = app.config
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    if str(config["DATABASE_URL"]).startswith("postgresql"):
+        options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        connect_args = options.setdefault("connect_args", {})
+        connect_args.setdefault("connect_timeout", int(config["DATABASE_CONNECT_TIMEOUT"]))
     config["PUBLIC_URL"] = config["PUBLIC_URL"].rstrip("/")
     https = urlsplit(config["PUBLIC_URL"]).scheme == "https"
     config["HTTPS"] = https

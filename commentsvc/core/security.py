@@ -4,11 +4,14 @@ that is not the widget's (HTTP errors, refused forms, and every core.errors erro
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from urllib.parse import unquote_to_bytes
 
+import psycopg
 from flask import Flask, abort, current_app, g, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -113,7 +116,10 @@ MESSAGES = {
     413: lambda: _("What you sent is too large."),
     429: lambda: _("Too many attempts. Please wait a little and try again."),
     500: lambda: _("Something went wrong on our side. Please try again later."),
+    503: lambda: _("The service is briefly unavailable. Please try again in a minute."),
 }
+# How long a client should wait before asking again when the database is unreachable.
+UNAVAILABLE_RETRY_AFTER = "10"
 
 
 def render_error(status: int, message: str | None = None) -> tuple[str | dict[str, str], int]:
@@ -149,6 +155,26 @@ def _service_error(exc: ServiceError) -> tuple[str | dict[str, str], int]:
     return render_error(http_status(exc), str(exc) or None)
 
 
+def database_unreachable(exc: DBAPIError) -> bool:
+    """A lost or refused database connection (or a locked SQLite file), as opposed to
+    a broken query: the first is an outage to wait out, the second a bug."""
+    if exc.connection_invalidated or isinstance(exc.orig, psycopg.OperationalError):
+        return True
+    return isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig)
+
+
+def _database_error(
+    exc: DBAPIError,
+) -> tuple[str | dict[str, str], int, dict[str, str]]:
+    """The database is down or restarting: a quick 503 with Retry-After, not a 500 (the
+    pool reconnects by itself once it is back, see tests/core/test_faults.py)."""
+    if not database_unreachable(exc):
+        raise exc
+    current_app.logger.error("The database is unreachable: %s", str(exc.orig).strip()[:300])
+    body, status = render_error(503)
+    return body, status, {"Retry-After": UNAVAILABLE_RETRY_AFTER}
+
+
 def _unicode_error(exc: UnicodeDecodeError) -> tuple[str | dict[str, str], int]:
     return render_error(400, _("The request contained text that is not valid UTF-8."))
 
@@ -164,3 +190,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(UnicodeDecodeError, _unicode_error)
     app.register_error_handler(ServiceError, _service_error)
+    app.register_error_handler(DBAPIError, _database_error)

@@ -21,7 +21,8 @@ def index() -> str:
 
 @bp.get("/healthz")
 def healthz() -> dict[str, str]:
-    db.session.execute(text("SELECT 1"))
+    """Liveness: this process answers. It does not ask the database: restarting workers
+    because the database is away would not bring it back (that is /readyz's question)."""
     return {"status": "ok"}
 
 

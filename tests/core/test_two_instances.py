@@ -9,18 +9,12 @@ state from one to the other.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
@@ -33,16 +27,10 @@ from commentsvc.moderation.models import AuditEntry
 from tests.conftest import build_app, make_config
 from tests.factories import PASSWORD
 from tests.moderation_support import Ids, build_world, post
+from tests.servers import free_port, gunicorn
 
-ROOT = Path(__file__).resolve().parents[2]
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 THREAD = "/threads/demo/t/a1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -54,26 +42,6 @@ class Service:
     app: Flask
     ids: Ids
     public_url: str
-
-
-def _env(config: dict[str, object]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTSVC_")}
-    for key, value in config.items():
-        env[f"COMMENTSVC_{key}"] = value if isinstance(value, str) else json.dumps(value)
-    return env
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "gunicorn exited at start"
-        try:
-            if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{url} did not come up")
 
 
 @pytest.fixture
@@ -99,29 +67,11 @@ def service(smtp_server, tmp_path) -> Iterator[Service]:
     ids = build_world(app, "hold_all")
     with app.app_context():
         db.engine.dispose()
-    processes = []
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
-        for port in ports:
-            command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-            command += ["-w", "2", "-b", f"127.0.0.1:{port}"]
-            processes.append(
-                subprocess.Popen(
-                    command,
-                    cwd=ROOT,
-                    env=_env(config),
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-        urls = [f"http://127.0.0.1:{port}" for port in ports]
-        for url, process in zip(urls, processes, strict=True):
-            _wait_until_up(url, process)
-        yield Service(a=urls[0], b=urls[1], app=app, ids=ids, public_url=public_url)
+        with gunicorn(config, ports[0]), gunicorn(config, ports[1]):
+            yield Service(a=urls[0], b=urls[1], app=app, ids=ids, public_url=public_url)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
