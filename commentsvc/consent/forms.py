@@ -25,6 +25,7 @@ from commentsvc.consent.models import ConsentAction, ConsentCategory
 from commentsvc.consent.policies import SOURCE_MAX, SUMMARY_MAX
 from commentsvc.consent.texts import DEFAULTS, FALLBACK_LANGUAGE
 from commentsvc.core.forms import BaseForm
+from commentsvc.core.languages import LANGUAGE_NAMES
 
 
 class AcceptForm(BaseForm):
@@ -33,7 +34,6 @@ class AcceptForm(BaseForm):
     shown = HiddenField(validators=[Length(max=200)])
 
 
-LANGUAGE_NAMES = {"en": "English", "az": "Azərbaycanca", "ru": "Русский"}
 CATEGORY_NAMES = {
     ConsentCategory.NECESSARY: _l("Strictly necessary"),
     ConsentCategory.PREFERENCES: _l("Preferences"),

@@ -1,5 +1,5 @@
-# ruff: noqa: RUF001 -- the Azerbaijani dotless i and Cyrillic letters are meant
-"""The banner's built-in texts in English, Azerbaijani and Russian.
+# ruff: noqa: RUF001 -- the Azerbaijani and Turkish dotless i and Cyrillic letters are meant
+"""The banner's built-in texts in every language of core/languages.py.
 
 They are data rather than gettext messages: the banner is shown in the language of
 the news site's page, not the reader's language on this service, and a site's
@@ -122,5 +122,41 @@ DEFAULTS: dict[str, dict[str, Any]] = {
             "privacy": "Политика конфиденциальности",
             "cookies": "Политика в отношении файлов cookie",
         },
+    },
+    "tr": {
+        "title": "Bu sitede çerezler",
+        "body": "Sitenin çalışması için kesinlikle gerekli olan çerezleri kullanıyoruz. İzin "
+        "verirseniz tercihlerinizi hatırlamak, sitenin nasıl kullanıldığını ölçmek ve pazarlama "
+        "amacıyla da çerez kullanırız. Siz seçim yapana kadar isteğe bağlı hiçbir çerez "
+        "etkinleştirilmez.",
+        "accept_all": "Tümünü kabul et",
+        "reject_all": "Tümünü reddet",
+        "preferences": "Tercihler",
+        "preferences_title": "Çerez tercihleri",
+        "preferences_body": "Bu sitenin hangi isteğe bağlı çerezleri kullanabileceğini seçin. "
+        "Fikrinizi istediğiniz zaman “Çerez ayarları” bağlantısından değiştirebilirsiniz.",
+        "save": "Seçimleri kaydet",
+        "close": "Kapat",
+        "always_on": "Her zaman açık",
+        "gpc_note": "Tarayıcınız Global Privacy Control sinyali gönderiyor; bu nedenle analitik "
+        "ve pazarlama çerezleri, siz kendiniz açmadıkça kapalı kalır.",
+        "consent_id": "Onay kimliğiniz",
+        "version": "sürüm",
+        "labels": {
+            "necessary": "Zorunlu",
+            "preferences": "Tercihler",
+            "analytics": "Analitik",
+            "marketing": "Pazarlama",
+        },
+        "descriptions": {
+            "necessary": "Sitenin çalışması için gereklidir; örneğin oturumunuzun açık kalması "
+            "ve bu seçimin hatırlanması için. Kapatılamazlar.",
+            "preferences": "Dil veya yazı boyutu gibi ayarlarınızı hatırlar.",
+            "analytics": "Sitenin nasıl kullanıldığını anlamamıza ve onu geliştirmemize yardımcı "
+            "olur. İstatistikler toplu hâlde tutulur.",
+            "marketing": "Size uygun reklamlar göstermek ve etkilerini ölçmek için, başka "
+            "sitelerde de kullanılabilir.",
+        },
+        "policies": {"privacy": "Gizlilik Politikası", "cookies": "Çerez Politikası"},
     },
 }

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from commentsvc.core import languages
+
 DEV_SECRET_KEY = "dev"  # noqa: S105 -- check() refuses it outside debug and testing
 
 
@@ -110,8 +112,8 @@ class Defaults:
     METRICS_TOKEN: str | None = None
     METRICS_ALLOW = ""
 
-    LANGUAGES = ("en", "az", "ru")
-    BABEL_DEFAULT_LOCALE = "en"
+    LANGUAGES = languages.LANGUAGES
+    BABEL_DEFAULT_LOCALE = languages.DEFAULT_LANGUAGE
 
     SESSION_COOKIE_NAME = "commentsvc_session"
     SESSION_COOKIE_HTTPONLY = True

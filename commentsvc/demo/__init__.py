@@ -8,6 +8,8 @@ from pathlib import Path
 
 from flask import Flask, Response, render_template, request
 
+from commentsvc.core.languages import LANGUAGES
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 ARTICLES = {
@@ -58,7 +60,7 @@ def create_demo_app(
         found = ARTICLES.get(key)
         if found is None:
             return "Not found", 404
-        # ?lang=az or ?lang=ru shows the page, and so the consent banner, in that language.
+        # ?lang=az, ru or tr shows the page, and so the consent banner, in that language.
         lang = request.args.get("lang", "en")
         url = request.base_url
         sig = sign_snippet(thread_secret, key, url, str(found["title"])) if thread_secret else ""
@@ -68,7 +70,7 @@ def create_demo_app(
             article=found,
             service_url=service_url,
             site=site_slug,
-            lang=lang if lang in ("en", "az", "ru") else "en",
+            lang=lang if lang in LANGUAGES else "en",
             url=url,
             sig=sig,
         )
