@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from commentsvc.accounts import passwords, readers
 from commentsvc.accounts.identity import (
@@ -111,7 +112,9 @@ def load_session(token: str) -> Reader | None:
     if not token or len(token) > 100:
         return None
     row = db.session.scalar(
-        select(ReaderSession).where(ReaderSession.token_hash == hash_token(token))
+        select(ReaderSession)
+        .where(ReaderSession.token_hash == hash_token(token))
+        .options(joinedload(ReaderSession.reader))  # one query for both, on every request
     )
     if row is None or row.expires_at <= utcnow():
         return None

@@ -51,7 +51,7 @@ def add(comment: Comment, holds: Sequence[Hold]) -> None:
     db.session.add(comment)
     db.session.flush()
     if holds:
-        rules.store_holds(comment.id, list(holds))
+        rules.store_holds(comment.id, list(holds), new=True)
     else:
         notify.comment_published(comment)
     thread_changed(comment.thread_id, 0 if holds else 1)

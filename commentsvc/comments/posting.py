@@ -12,9 +12,9 @@ from commentsvc.comments import eligibility, lifecycle
 from commentsvc.comments.models import Comment, CommentStatus, Site, Thread
 from commentsvc.comments.threads import get_comment
 from commentsvc.core.errors import Forbidden, Invalid, NotFound
-from commentsvc.core.extensions import db, utcnow
+from commentsvc.core.extensions import commit_keeping_values, db, utcnow
 from commentsvc.core.sanitize import render_comment
-from commentsvc.moderation import rules
+from commentsvc.moderation import rules, standing
 
 BODY_MAX = 10_000
 
@@ -61,7 +61,9 @@ def post_comment(
     :raises NotFound: the parent is not a visible comment of this thread.
     :raises Invalid: empty or over-long body.
     """
-    eligibility.check(reader, site, thread)
+    # One query for the reader's ban, trust and approved count on the site, for both.
+    known = standing.of(reader.id, site)
+    eligibility.check(reader, site, thread, known)
     source, html = _check_body(body)
     parent = None
     if parent_id is not None:
@@ -72,7 +74,7 @@ def post_comment(
             or parent.status != CommentStatus.APPROVED
         ):
             raise NotFound(_l("The comment you replied to is not available."))
-    verdict = rules.assess(reader, site, source, html, list(signals))
+    verdict = rules.assess(reader, site, source, html, list(signals), known)
     if verdict.refusal:
         raise Rejected(verdict.refusal)
     comment = Comment(
@@ -85,7 +87,7 @@ def post_comment(
         body_html=html,
     )
     lifecycle.add(comment, verdict.holds)
-    db.session.commit()
+    commit_keeping_values()
     return comment
 
 
@@ -111,10 +113,11 @@ def edit_comment(reader: Reader, comment_id: int, body: str) -> Comment:
     window = timedelta(seconds=thread.site.edit_window_seconds)
     if utcnow() - comment.created_at > window:
         raise Forbidden(_l("The time to edit this comment is over."))
-    eligibility.check(reader, thread.site, thread)
+    known = standing.of(reader.id, thread.site)
+    eligibility.check(reader, thread.site, thread, known)
     source, html = _check_body(body)
     # An edit meets the same rules as a new comment: it may go back to the queue.
-    verdict = rules.assess(reader, thread.site, source, html, [])
+    verdict = rules.assess(reader, thread.site, source, html, [], known)
     if verdict.refusal:
         raise Rejected(verdict.refusal)
     lifecycle.edit(comment, source, html, verdict.holds)

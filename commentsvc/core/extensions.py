@@ -104,6 +104,18 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = None
 
 
+def commit_keeping_values() -> None:
+    """Commit, keeping the loaded objects' values instead of expiring them: for a write
+    whose result is shown at once (a posted comment), where the values are exactly what
+    was just written and reading them back would cost a query."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def forget_connections_after_fork(app: object) -> None:
     """In a process forked from one that loaded app (gunicorn's preload_app): drop the
     database connections the parent may have opened, without closing them (they are the

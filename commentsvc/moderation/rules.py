@@ -17,15 +17,16 @@ from functools import lru_cache
 from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from commentsvc.accounts.identity import confusable_skeleton
 from commentsvc.accounts.models import Reader
-from commentsvc.comments.models import Comment, CommentStatus, ModerationPolicy, Site, Thread
+from commentsvc.comments.models import Comment, ModerationPolicy, Site, Thread
 from commentsvc.core import tokens
 from commentsvc.core.errors import Invalid, LinkInvalid
 from commentsvc.core.extensions import db, utcnow
-from commentsvc.moderation.models import Ban, BanKind, CommentHold, HoldReason, TrustMark
+from commentsvc.moderation import standing
+from commentsvc.moderation.models import Ban, BanKind, CommentHold, HoldReason
 
 WORD_MAX = 100  # characters in one entry
 PHRASE_WORDS_MAX = 5
@@ -339,15 +340,9 @@ def count_links(html: str) -> int:
 
 def active_bans(reader_ids: Collection[int], site_id: int | None = None) -> list[Ban]:
     """The bans and suspensions in force now for these readers (on one site, if given)."""
-    now = utcnow()
-    stmt = select(Ban).where(
-        Ban.reader_id.in_(reader_ids),
-        Ban.lifted_at.is_(None),
-        or_(Ban.until.is_(None), Ban.until > now),
+    return list(
+        db.session.scalars(select(Ban).where(standing.active_ban_filter(reader_ids, site_id)))
     )
-    if site_id is not None:
-        stmt = stmt.where(or_(Ban.site_id == site_id, Ban.site_id.is_(None)))
-    return list(db.session.scalars(stmt))
 
 
 def strongest(bans: list[Ban]) -> Ban | None:
@@ -394,36 +389,9 @@ def closed_since(site: Site, thread: Thread) -> datetime | None:
 # --- trust and holds -------------------------------------------------------------------
 
 
-def approved_count(reader_id: int, site_id: int, at_most: int) -> int:
-    """The reader's approved comments on the site, counted up to at_most (enough to compare)."""
-    if at_most <= 0:
-        return 0
-    inner = (
-        select(Comment.id)
-        .join(Thread, Thread.id == Comment.thread_id)
-        .where(
-            Comment.author_id == reader_id,
-            Thread.site_id == site_id,
-            Comment.status == CommentStatus.APPROVED,
-        )
-        .limit(at_most)
-        .subquery()
-    )
-    return db.session.scalar(select(func.count()).select_from(inner)) or 0
-
-
 def is_trusted(reader_id: int, site: Site) -> bool:
     """Marked trusted by a moderator, or enough approved comments (unless marked not trusted)."""
-    mark = db.session.scalar(
-        select(TrustMark.trusted).where(
-            TrustMark.site_id == site.id, TrustMark.reader_id == reader_id
-        )
-    )
-    if mark is not None:
-        return bool(mark)
-    if site.trust_after <= 0:
-        return False
-    return approved_count(reader_id, site.id, site.trust_after) >= site.trust_after
+    return standing.of(reader_id, site).trusted
 
 
 Hold = tuple[HoldReason, str]
@@ -438,11 +406,19 @@ class Verdict:
     holds: list[Hold] = field(default_factory=list)
 
 
-def assess(reader: Reader, site: Site, source: str, html: str, signals: list[Hold]) -> Verdict:
+def assess(
+    reader: Reader,
+    site: Site,
+    source: str,
+    html: str,
+    signals: list[Hold],
+    known: standing.Standing | None = None,
+) -> Verdict:
     """Apply the site's word lists and hold rules to a comment about to be stored.
 
     Banned words refuse the comment for everyone. Trusted readers skip the other
-    holds; signals of automation (see form_signals) hold it whoever sent it.
+    holds; signals of automation (see form_signals) hold it whoever sent it. known:
+    the reader's standing on the site, when the caller has read it already.
     """
     banned = matching_words(site.banned_words, source)
     if banned:
@@ -456,12 +432,13 @@ def assess(reader: Reader, site: Site, source: str, html: str, signals: list[Hol
             )
         )
     holds = list(signals)
-    if is_trusted(reader.id, site):
+    known = known or standing.of(reader.id, site)
+    if known.trusted:
         return Verdict(holds=holds)
     if site.moderation_policy == ModerationPolicy.HOLD_ALL:
         holds.append((HoldReason.HOLD_ALL, ""))
     elif site.moderation_policy == ModerationPolicy.HOLD_FIRST_N:
-        approved = approved_count(reader.id, site.id, site.hold_first_n)
+        approved = known.approved  # counted at least up to hold_first_n
         if approved < site.hold_first_n:
             holds.append((HoldReason.NEW_READER, f"{approved}/{site.hold_first_n}"))
     links = count_links(html)
@@ -473,10 +450,17 @@ def assess(reader: Reader, site: Site, source: str, html: str, signals: list[Hol
     return Verdict(holds=holds)
 
 
-def store_holds(comment_id: int, holds: list[Hold]) -> None:
-    """Record why the comment waits, in the caller's transaction (skipping known reasons)."""
-    known = set(
-        db.session.scalars(select(CommentHold.reason).where(CommentHold.comment_id == comment_id))
+def store_holds(comment_id: int, holds: list[Hold], new: bool = False) -> None:
+    """Record why the comment waits, in the caller's transaction (skipping known reasons;
+    a new comment has none yet)."""
+    known: set[str] = (
+        set()
+        if new
+        else set(
+            db.session.scalars(
+                select(CommentHold.reason).where(CommentHold.comment_id == comment_id)
+            )
+        )
     )
     for reason, detail in holds:
         if reason not in known:

@@ -1,0 +1,87 @@
+"""A reader's standing on a site, read in one query: what posting asks of the database
+before a comment is stored (is the reader banned here, what did the moderators mark,
+how many comments of theirs were approved), rather than one query per rule."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
+
+from commentsvc.comments.models import Comment, CommentStatus, ModerationPolicy, Site, Thread
+from commentsvc.core.extensions import db, utcnow
+from commentsvc.moderation.models import Ban, TrustMark
+
+
+def active_ban_filter(reader_ids: Collection[int], site_id: int | None) -> ColumnElement[bool]:
+    """Bans and suspensions in force now for these readers (on the site or everywhere;
+    every site's when site_id is None)."""
+    now = utcnow()
+    condition = and_(
+        Ban.reader_id.in_(reader_ids),
+        Ban.lifted_at.is_(None),
+        or_(Ban.until.is_(None), Ban.until > now),
+    )
+    if site_id is not None:
+        condition = and_(condition, or_(Ban.site_id == site_id, Ban.site_id.is_(None)))
+    return condition
+
+
+@dataclass(frozen=True)
+class Standing:
+    """banned: a ban or suspension stops the reader posting on the site now.
+    trust_mark: the moderators' word (None: they said nothing). approved: the reader's
+    approved comments on the site, counted up to the most the site's rules compare."""
+
+    banned: bool
+    trust_mark: bool | None
+    approved: int
+    trust_after: int
+
+    @property
+    def trusted(self) -> bool:
+        """Marked trusted, or enough approved comments (unless marked not trusted)."""
+        if self.trust_mark is not None:
+            return self.trust_mark
+        return self.trust_after > 0 and self.approved >= self.trust_after
+
+
+def counted_up_to(site: Site) -> int:
+    """How far approved comments need counting for the site's rules to compare."""
+    first_n = site.hold_first_n if site.moderation_policy == ModerationPolicy.HOLD_FIRST_N else 0
+    return max(site.trust_after, first_n, 0)
+
+
+def of(reader_id: int, site: Site) -> Standing:
+    """The reader's standing on the site, in one round trip."""
+    banned = exists().where(active_ban_filter([reader_id], site.id))
+    mark = (
+        select(TrustMark.trusted)
+        .where(TrustMark.site_id == site.id, TrustMark.reader_id == reader_id)
+        .scalar_subquery()
+    )
+    limit = counted_up_to(site)
+    approved: ColumnElement[int]
+    if limit > 0:
+        some = (
+            select(Comment.id)
+            .join(Thread, Thread.id == Comment.thread_id)
+            .where(
+                Comment.author_id == reader_id,
+                Thread.site_id == site.id,
+                Comment.status == CommentStatus.APPROVED,
+            )
+            .limit(limit)
+            .subquery()
+        )
+        approved = select(func.count()).select_from(some).scalar_subquery()
+    else:
+        approved = literal(0)
+    row = db.session.execute(select(banned, mark, approved)).one()
+    return Standing(
+        banned=bool(row[0]),
+        trust_mark=None if row[1] is None else bool(row[1]),
+        approved=int(row[2] or 0),
+        trust_after=site.trust_after,
+    )
