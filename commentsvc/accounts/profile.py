@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from commentsvc.accounts import passwords, readers, sessions
+from commentsvc.accounts import email_codes, passwords, readers, sessions
 from commentsvc.accounts.identity import (
     display_name_key,
     normalise_display_name,
@@ -145,6 +145,7 @@ def confirm_email_change(token: str) -> Reader:
     reader.email = new
     reader.email_changed_at = utcnow()
     readers.mark_verified(reader, reader.email_changed_at)
+    email_codes.kill_for(reader)  # they were sent to the old address
     # Flush before rendering the notice: rendering loads current_user, whose query
     # would autoflush and raise the IntegrityError outside the try below.
     try:
