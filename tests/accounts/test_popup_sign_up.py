@@ -88,7 +88,7 @@ def test_the_link_in_the_same_mail_verifies_in_another_tab_and_the_popup_goes_on
     assert "Enter the code" in client.get(CODE).text
     response = client.post(OPENED)
     assert response.headers["Location"] == HANDOFF
-    assert redeem_handoff(client).json["signed_in"] is True
+    assert redeem_handoff(client).json == {"signed_in": True, "display_name": "New Reader"}
 
 
 def field_error(page: str, name: str) -> str:
