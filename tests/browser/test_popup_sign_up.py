@@ -9,6 +9,7 @@ the widget opens first.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from commentsvc.core.mail import deliver_pending
 from tests.accounts.popup_support import code_in
 from tests.browser.conftest import LiveServer
 from tests.browser.test_embed import comment_item, expect_iframe_fits, open_article
-from tests.conftest import Inbox
+from tests.conftest import Inbox, body_of
 from tests.factories import make_reader
 
 # Kept after the run, to look at.
@@ -150,3 +151,34 @@ def test_a_reader_who_lost_the_password_resets_it_in_the_popup_and_comments(
     expect(widget.get_by_text("Signed in as Aysel Quliyeva.")).to_be_visible()
     post_a_comment(page, widget, "Aysel Quliyeva")
     assert embed_context.pages == [page]
+
+
+def test_the_link_in_the_mail_opened_in_another_tab_lets_the_popup_go_on(
+    embed_context: BrowserContext,
+    embed_page: Page,
+    service: LiveServer,
+    news_site: str,
+    inbox: Inbox,
+):
+    page = embed_page
+    widget = open_article(page, news_site)
+    popup = open_popup(page, widget)
+    popup.get_by_role("link", name="Create an account").click()
+    popup.get_by_label("E-mail address").fill("rauf@example.org")
+    popup.get_by_label("Display name").fill("Rauf")
+    popup.get_by_label("Password").fill("a long and unusual passphrase")
+    popup.get_by_label("I accept the terms of use and the privacy policy").check()
+    popup.get_by_role("button", name="Create account").click()
+    expect(popup.get_by_role("heading", name="Enter the code")).to_be_visible()
+
+    with service.app.app_context():
+        deliver_pending()
+    body = body_of(inbox.last_to("rauf@example.org"))
+    link = re.search(re.escape(service.url) + r"/auth/verify/\S+", body)
+    assert link, body
+    # The reader opens the link from the mail client: a new tab, beside the popup.
+    tab = embed_context.new_page()
+    with popup.expect_event("close"):
+        tab.goto(link.group(0))
+        expect(tab.get_by_role("status")).to_contain_text("your e-mail address is verified")
+    expect(widget.get_by_text("Signed in as Rauf.")).to_be_visible()
