@@ -145,7 +145,6 @@ def confirm_email_change(token: str) -> Reader:
     reader.email = new
     reader.email_changed_at = utcnow()
     readers.mark_verified(reader, reader.email_changed_at)
-    email_codes.kill_for(reader)  # they were sent to the old address
     # Flush before rendering the notice: rendering loads current_user, whose query
     # would autoflush and raise the IntegrityError outside the try below.
     try:
@@ -153,6 +152,7 @@ def confirm_email_change(token: str) -> Reader:
     except IntegrityError as exc:
         db.session.rollback()
         raise LinkInvalid from exc
+    email_codes.kill_for(reader)  # they were sent to the old address
     mail.queue_email(
         old, "email_changed", reader.locale, reader=reader, old_email=old, new_email=new
     )
