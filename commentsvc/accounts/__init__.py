@@ -10,9 +10,14 @@ from commentsvc.core.extensions import login_manager
 
 
 def init_app(app: Flask) -> None:
-    from commentsvc.accounts import cli, sessions, widget_sign_in
+    from commentsvc.accounts import cli, email_codes, sessions, widget_sign_in
     from commentsvc.accounts.cookies import SessionInterface
-    from commentsvc.accounts.views import account, auth, widget_session
+    from commentsvc.accounts.views import (
+        account,
+        auth,
+        popup,  # noqa: F401 -- adds the popup's routes to auth.bp
+        widget_session,
+    )
 
     app.session_interface = SessionInterface()
     login_manager.user_loader(auth.load_reader)
@@ -23,3 +28,4 @@ def init_app(app: Flask) -> None:
     # `flask purge` and the mail worker delete what has expired.
     core_cli.register_purge(app, "expired widget sign-in codes", widget_sign_in.purge_expired)
     core_cli.register_purge(app, "expired reader sessions", sessions.purge_expired)
+    core_cli.register_purge(app, "expired e-mailed codes", email_codes.purge_expired)

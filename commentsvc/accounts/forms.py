@@ -64,6 +64,15 @@ class NewPasswordForm(BaseForm):
     password = new_password_field(_l("New password"))
 
 
+class CodeForm(BaseForm):
+    code = StringField(
+        _l("6-digit code"),
+        validators=[DataRequired(_l("Enter the 6 digits from the e-mail.")), Length(max=20)],
+        description=_l("From the e-mail we just sent. Not there? Look in your spam folder."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 9},
+    )
+
+
 class ActionForm(BaseForm):
     """A form with no fields: a button that posts a CSRF token."""
 

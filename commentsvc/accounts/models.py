@@ -1,4 +1,5 @@
-"""Accounts: readers, their sessions and the widget's single-use sign-in codes."""
+"""Accounts: readers, their sessions, the widget's single-use sign-in codes and the
+codes e-mailed to the sign-in popup."""
 
 from __future__ import annotations
 
@@ -109,5 +110,27 @@ class EmbedSignInCode(Model):
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     reader_id: Mapped[int] = mapped_column(ForeignKey("reader.id", ondelete="CASCADE"), index=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    # Indexed for the purge of expired codes.
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class EmailCode(Model):
+    """A 6-digit code e-mailed to a reader and typed into the sign-in popup: it confirms
+    a new account's address ("verify") or allows a password reset ("reset").
+
+    Only an HMAC of the code is stored. A row dies when it is used, when it expires,
+    after EMAIL_CODE_ATTEMPTS tries, when a newer code of its kind is sent, and when
+    the password changes. The popup's session names the row, never the reader.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None: a stand-in for an address that gets no code (see accounts.email_codes.issue);
+    # it answers every try as a wrong code, so the popup looks the same for every address.
+    reader_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reader.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(10))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     # Indexed for the purge of expired codes.
     expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from commentsvc.accounts import passwords, readers, sessions
+from commentsvc.accounts import email_codes, passwords, readers, sessions
 from commentsvc.accounts.identity import (
     display_name_key,
     normalise_display_name,
@@ -152,6 +152,7 @@ def confirm_email_change(token: str) -> Reader:
     except IntegrityError as exc:
         db.session.rollback()
         raise LinkInvalid from exc
+    email_codes.kill_for(reader)  # they were sent to the old address
     mail.queue_email(
         old, "email_changed", reader.locale, reader=reader, old_email=old, new_email=new
     )

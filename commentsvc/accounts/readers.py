@@ -11,7 +11,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from commentsvc.accounts import passwords
+from commentsvc.accounts import email_codes, passwords
 from commentsvc.accounts.identity import display_name_key
 from commentsvc.accounts.models import Reader
 from commentsvc.core.errors import Conflict
@@ -78,13 +78,15 @@ def mark_verified(reader: Reader, at: datetime | None = None) -> str | None:
 
 
 def set_password(reader: Reader, password: str) -> None:
-    """Check and hash the new password; moving password_changed_at kills older reset links.
+    """Check and hash the new password; moving password_changed_at kills older reset links,
+    and every e-mailed code of the reader dies.
 
     :raises Invalid: the password breaks the policy.
     """
     passwords.check_policy(password)
     reader.password_hash = passwords.hash_password(password)
     reader.password_changed_at = utcnow()
+    email_codes.kill_for(reader)
 
 
 Serial = Literal["reset_serial", "email_change_serial"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, overload
 
-from commentsvc.accounts import equal_work, readers, sessions
+from commentsvc.accounts import email_codes, equal_work, readers, sessions
 from commentsvc.accounts.identity import (
     normalise_email,
 )
@@ -33,17 +33,25 @@ def _reset_payload(reader: Reader) -> dict[str, Any]:
     }
 
 
-def request_reset(email: str) -> None:
+@overload
+def request_reset(email: str) -> None: ...
+@overload
+def request_reset(email: str, *, send_code: Literal[True]) -> int: ...
+def request_reset(email: str, *, send_code: bool = False) -> int | None:
     """E-mail a reset link if the address has an account; silently do nothing otherwise.
 
     For an unknown address the link and the e-mail are built and written all the same,
     then thrown away (equal_work.kept_if), so the answer takes as long either way.
+
+    With send_code, the e-mail also holds a 6-digit code for the sign-in popup, and the
+    id of its row is returned (for an unknown address, a row no code matches).
     """
     try:
         address = normalise_email(email)
     except Invalid:
-        return
+        return stand_in_code() if send_code else None
     reader = readers.find_by_email(address)
+    code_id, code = email_codes.issue(email_codes.RESET, reader) if send_code else (None, None)
     with equal_work.kept_if(reader is not None):
         target = reader or equal_work.stand_in(address)
         readers.bump_serial(target, "reset_serial")  # only the newest link works
@@ -54,8 +62,31 @@ def request_reset(email: str) -> None:
             target.locale,
             reader=target,
             url=public_url("auth.reset_link", token=token),
+            code=code,
+            minutes=email_codes.minutes(),
         )
     db.session.commit()
+    return code_id
+
+
+def stand_in_code() -> int:
+    """A code row for the popup when no e-mail is sent (see email_codes.issue)."""
+    code_id, _code = email_codes.issue(email_codes.RESET, None)
+    db.session.commit()
+    return code_id
+
+
+def token_for_code(code_id: int, code: str) -> str:
+    """Trade the e-mailed code for a reset token (kept in the popup's session).
+
+    The token is the reset link's: it works once, for an hour, and dies when the
+    password or address changes or a newer reset is asked for.
+
+    :raises Invalid: not six digits. :raises email_codes.CodeWrong: a wrong code.
+    :raises email_codes.CodeDead: no code can be accepted for this row any more.
+    """
+    reader = email_codes.check(code_id, email_codes.RESET, code)
+    return tokens.PASSWORD_RESET.make(_reset_payload(reader))
 
 
 def reader_for_reset(token: str) -> Reader:

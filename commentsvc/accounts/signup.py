@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Literal, overload
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from commentsvc.accounts import equal_work, passwords, readers
+from commentsvc.accounts import email_codes, equal_work, passwords, readers
 from commentsvc.accounts.identity import (
     display_name_key,
     normalise_display_name,
     normalise_email,
 )
-from commentsvc.accounts.models import Reader
+from commentsvc.accounts.models import EmailCode, Reader
 from commentsvc.consent import policies
 from commentsvc.core import mail, tokens
 from commentsvc.core.errors import Invalid, LinkInvalid
@@ -29,7 +31,47 @@ def _accept_current_policies(reader: Reader) -> None:
         policies.record_acceptance(reader, policies.current(document))
 
 
-def sign_up(email: str, display_name: str, password: str, locale: str | None = None) -> None:
+def check_sign_up(email: str, display_name: str, password: str) -> dict[str, str]:
+    """Every rule the fields of a sign-up break, at once: {field: message}.
+
+    The same checks sign_up() makes (each field on its own), so a form can show all
+    of its errors in one answer. Whether the address has an account is not checked.
+    """
+    errors: dict[str, str] = {}
+    try:
+        normalise_email(email)
+    except Invalid as exc:
+        errors["email"] = str(exc)
+    try:
+        readers.check_name_free(display_name_key(normalise_display_name(display_name)))
+    except Invalid as exc:
+        errors["display_name"] = str(exc)
+    except readers.DisplayNameTaken:
+        errors["display_name"] = str(NAME_TAKEN)
+    try:
+        passwords.check_policy(password)
+    except Invalid as exc:
+        errors["password"] = str(exc)
+    return errors
+
+
+NAME_TAKEN = _l("This display name, or one that looks the same, is already taken.")
+
+
+@overload
+def sign_up(email: str, display_name: str, password: str, locale: str | None = None) -> None: ...
+@overload
+def sign_up(
+    email: str, display_name: str, password: str, locale: str | None, *, send_code: Literal[True]
+) -> int: ...
+def sign_up(
+    email: str,
+    display_name: str,
+    password: str,
+    locale: str | None = None,
+    *,
+    send_code: bool = False,
+) -> int | None:
     """Create an account and send the verification e-mail.
 
     Gives the same outcome, in the same time, whether or not the address is
@@ -37,6 +79,9 @@ def sign_up(email: str, display_name: str, password: str, locale: str | None = N
     sign up with it. Both cases hash the password and write an account with its
     acceptances and one e-mail; for a known address the account is a stand-in whose
     rows are rolled back (equal_work.kept_if).
+
+    With send_code, the e-mail also holds a 6-digit code, and the id of its row is
+    returned (see email_codes; for a known address, a row no code matches).
 
     An unverified account holds no display name: only a verified reader's name (or a
     look-alike) is refused here. Who verifies first keeps the name (see verify_email).
@@ -61,6 +106,7 @@ def sign_up(email: str, display_name: str, password: str, locale: str | None = N
             reader=existing,
             reset_url=public_url("auth.request_reset"),
         )
+    code_id: int | None = None
     try:
         with equal_work.kept_if(existing is None):
             reader = Reader(
@@ -74,16 +120,24 @@ def sign_up(email: str, display_name: str, password: str, locale: str | None = N
             _accept_current_policies(reader)
             db.session.add(reader)
             db.session.flush()
-            if existing is None:
-                _queue_verification(reader)
+            code = None
+            if send_code:
+                code_id, code = email_codes.issue(email_codes.VERIFY, reader)
+            _queue_verification(reader, code)
+        if existing is not None and send_code:
+            code_id, _code = email_codes.issue(email_codes.VERIFY, None)
     except IntegrityError:
         # A concurrent sign-up with this address won: it sends the e-mail; same answer.
         db.session.rollback()
-        return
+        if send_code:
+            code_id, _code = email_codes.issue(email_codes.VERIFY, None)
+            db.session.commit()
+        return code_id
     db.session.commit()
+    return code_id
 
 
-def _queue_verification(reader: Reader) -> None:
+def _queue_verification(reader: Reader, code: str | None = None) -> None:
     token = tokens.EMAIL_VERIFICATION.make({"id": reader.id, "email": reader.email})
     mail.queue_email(
         reader.email,
@@ -91,6 +145,8 @@ def _queue_verification(reader: Reader) -> None:
         reader.locale,
         reader=reader,
         url=public_url("auth.verify_email", token=token),
+        code=code,
+        minutes=email_codes.minutes(),
     )
 
 
@@ -100,6 +156,38 @@ def resend_verification(reader: Reader) -> None:
         return
     _queue_verification(reader)
     db.session.commit()
+
+
+def resend_code(code_id: int, email: str) -> int:
+    """Send a new code in place of row code_id (the sign-in popup's "send a new code").
+
+    The new code goes to the reader the old row was made for, if they are still
+    unverified; for a stand-in row, the owner of email (if any) is told again that
+    someone tried to sign up with it. Either way a new row replaces the old one, and
+    its id is returned.
+    """
+    old = db.session.get(EmailCode, code_id)
+    reader = db.session.get(Reader, old.reader_id) if old and old.reader_id else None
+    email_codes.discard(code_id)
+    if reader is None or reader.is_verified:
+        try:
+            owner = readers.find_by_email(normalise_email(email))
+        except Invalid:
+            owner = None
+        if old is not None and old.reader_id is None and owner is not None:
+            mail.queue_email(
+                owner.email,
+                "sign_up_existing",
+                owner.locale,
+                reader=owner,
+                reset_url=public_url("auth.request_reset"),
+            )
+        new_id, _code = email_codes.issue(email_codes.VERIFY, None)
+    else:
+        new_id, code = email_codes.issue(email_codes.VERIFY, reader)
+        _queue_verification(reader, code)
+    db.session.commit()
+    return new_id
 
 
 @dataclass(frozen=True)
@@ -116,9 +204,36 @@ def verify_email(token: str) -> Verified:
     :raises LinkInvalid: bad or expired link, or the account's address has changed since.
     """
     data = tokens.EMAIL_VERIFICATION.read(token)
+    return _verify(data.get("id"), data.get("email"))
+
+
+def verify_code(code_id: int, code: str) -> Verified:
+    """Verify the address of the sign-up waiting on row code_id with the e-mailed code.
+
+    :raises Invalid: not six digits. :raises email_codes.CodeWrong: a wrong code.
+    :raises email_codes.CodeDead: no code can be accepted for this row any more.
+    """
+    reader = email_codes.check(code_id, email_codes.VERIFY, code)
+    return _verify(reader.id, reader.email)
+
+
+def verified_by_link(code_id: int) -> Verified | None:
+    """The sign-up waiting on row code_id, if its address was verified by the link
+    (in another tab): the row is used up. None while it is not (or for a stand-in)."""
+    reader = email_codes.waiting_reader(code_id, email_codes.VERIFY)
+    if reader is None or not reader.is_verified:
+        return None
+    try:
+        email_codes.use_without_code(code_id, email_codes.VERIFY)
+    except email_codes.CodeDead:
+        return None
+    return Verified(reader)
+
+
+def _verify(reader_id: object, email: object) -> Verified:
     for _attempt in range(3):
-        reader = db.session.get(Reader, data.get("id"))
-        if reader is None or reader.email != data.get("email"):
+        reader = db.session.get(Reader, reader_id) if isinstance(reader_id, int) else None
+        if reader is None or reader.email != email:
             raise LinkInvalid
         name_taken = readers.mark_verified(reader) if not reader.is_verified else None
         try:

@@ -40,6 +40,10 @@ class Defaults:
     MAX_CONTENT_LENGTH = 256 * 1024
     MAX_FORM_MEMORY_SIZE = 256 * 1024
     RESET_TOKEN_MAX_AGE = 3600
+    # The 6-digit codes the sign-in popup asks for (sign-up, password reset): how long
+    # one works, and how many tries it takes before it is dead.
+    EMAIL_CODE_MAX_AGE = 15 * 60
+    EMAIL_CODE_ATTEMPTS = 5
     VERIFY_TOKEN_MAX_AGE = 7 * 24 * 3600
     SESSION_LIFETIME = timedelta(hours=12)
     REMEMBER_LIFETIME = timedelta(days=30)
@@ -56,6 +60,13 @@ class Defaults:
     # over it get the usual "check your inbox" page, and no e-mail.
     RATELIMIT_RESET_MAIL = "3 per hour"
     RATELIMIT_SIGN_UP = "10 per hour"
+    # "Send a new code" in the sign-in popup: per address (folded like the other
+    # per-address limits) and, separately, per client address.
+    RATELIMIT_CODE_RESEND = "3 per 15 minutes; 10 per day"
+    RATELIMIT_CODE_RESEND_IP = "10 per 15 minutes; 50 per day"
+    # Codes typed into the popup, per client address (each code also takes only
+    # EMAIL_CODE_ATTEMPTS tries).
+    RATELIMIT_CODE_CHECK = "30 per 15 minutes"
     # Posting comments (the widget, its first-party twin and the API share each limit).
     RATELIMIT_POST_READER = "60 per minute; 1000 per day"
     RATELIMIT_POST_IP = "200 per minute; 5000 per day"

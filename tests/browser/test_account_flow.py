@@ -35,8 +35,9 @@ def test_sign_up_verify_sign_out_and_reset_password(
     expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
 
     follow_mail_link(page, live_server, inbox, address)
-    # Not signed in yet: verification leads to the sign-in page with a notice.
+    # Not signed in yet: the page says the address is verified and offers to sign in.
     expect(page.get_by_role("status")).to_contain_text("your e-mail address is verified")
+    page.get_by_role("main").get_by_role("link", name="Sign in").click()
     page.get_by_label("E-mail address").fill(address)
     page.get_by_label("Password").fill("a long and unusual passphrase")
     page.get_by_role("button", name="Sign in", exact=True).click()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from flask import (
     Blueprint,
     current_app,
@@ -30,6 +32,7 @@ from commentsvc.accounts.forms import (
 from commentsvc.accounts.identity import email_limit_key
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import sites
+from commentsvc.comments.models import Site
 from commentsvc.consent import policies
 from commentsvc.core import links
 from commentsvc.core.errors import Invalid, LinkInvalid
@@ -48,34 +51,41 @@ def _form_email() -> str:
     return "account:" + email_limit_key(request.form.get("email", ""))
 
 
-def _reset_mail_allowed() -> bool:
+def reset_mail_allowed(email: str) -> bool:
     """Count a reset request against its address; False once RATELIMIT_RESET_MAIL is used up.
 
     Every request counts, whether or not the address has an account, and the page
     looks the same either way: the limit neither tells who has an account nor that
     it was reached. It keys on the same folded address as the other per-address limits.
     """
+    return within_limit("RATELIMIT_RESET_MAIL", "reset-mail", "account:" + email_limit_key(email))
+
+
+def within_limit(config_key: str, scope: str, key: str) -> bool:
+    """Count one hit of the limit named by config_key against key; False once it is used up.
+
+    For answers that must not be the usual 429 page (Flask-Limiter's own storage counts).
+    """
     config = current_app.config
     if not config["RATELIMIT_ENABLED"]:
         return True
     prefix = str(config.get("RATELIMIT_KEY_PREFIX") or "")
-    identifiers = [*([prefix] if prefix else []), "reset-mail", _form_email()]
+    identifiers = [*([prefix] if prefix else []), scope, key]
     results = [
-        limiter.limiter.hit(item, *identifiers)
-        for item in parse_many(str(config["RATELIMIT_RESET_MAIL"]))
+        limiter.limiter.hit(item, *identifiers) for item in parse_many(str(config[config_key]))
     ]
     return all(results)
 
 
-def _ip_limit(name: str) -> str:
+def ip_limit(name: str) -> str:
     return str(current_app.config[name])
 
 
 @bp.route("/sign-up", methods=["GET", "POST"])
-@limiter.limit(lambda: _ip_limit("RATELIMIT_SIGN_UP"), methods=["POST"])
+@limiter.limit(lambda: ip_limit("RATELIMIT_SIGN_UP"), methods=["POST"])
 def sign_up() -> Page:
     form = SignUpForm()
-    if form.validate_on_submit():
+    if validate_sign_up(form):
         try:
             signup.sign_up(
                 form.email.data, form.display_name.data, form.password.data, str(get_locale())
@@ -83,24 +93,37 @@ def sign_up() -> Page:
         except Invalid as exc:
             form[exc.field or "password"].errors.append(str(exc))
         except readers.DisplayNameTaken:
-            form.display_name.errors.append(
-                _("This display name, or one that looks the same, is already taken.")
-            )
+            form.display_name.errors.append(str(signup.NAME_TAKEN))
         else:
             return render_template("auth/check_inbox.html", email=form.email.data)
-    return _render_form("auth/sign_up.html", form)
+    return render_form("auth/sign_up.html", form)
 
 
-def _render_form(template: str, form: object, **context: object) -> Page:
+def validate_sign_up(form: SignUpForm) -> bool:
+    """Check a posted sign-up form, every field at once: the form's own rules, then the
+    service's (address, display name, password strength) for each field they passed."""
+    if not form.is_submitted():
+        return False
+    form.validate()
+    found = signup.check_sign_up(
+        form.email.data or "", form.display_name.data or "", form.password.data or ""
+    )
+    for name, message in found.items():
+        if not form[name].errors:
+            form[name].errors = [message]
+    return not form.errors
+
+
+def render_form(template: str, form: object, **context: object) -> Page:
     """Render a form page; 422 when it was submitted with errors."""
     status = 422 if request.method == "POST" else 200
     return render_template(template, form=form, **context), status
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(lambda: _ip_limit("RATELIMIT_SIGN_IN_IP"), methods=["POST"])
+@limiter.limit(lambda: ip_limit("RATELIMIT_SIGN_IN_IP"), methods=["POST"])
 @limiter.limit(
-    lambda: _ip_limit("RATELIMIT_SIGN_IN_ACCOUNT"),
+    lambda: ip_limit("RATELIMIT_SIGN_IN_ACCOUNT"),
     key_func=_form_email,
     methods=["POST"],
     # Only failed attempts count against an account.
@@ -115,13 +138,26 @@ def sign_in() -> Page:
         except sessions.SignInFailed:
             form.password.errors.append(_("Wrong e-mail address or password."))
         else:
-            _sign_in(reader, bool(form.remember.data))
+            sign_in_here(reader, bool(form.remember.data))
             target = next_url or _landing(reader)
             # New terms or privacy policy: show what changed first, then go on.
             if policies.pending_acceptances(reader):
                 target = url_for("consent.accept_policies", next=target)
             return redirect(target, 303)
-    return _render_form("auth/sign_in.html", form, next_url=next_url)
+    return render_form(
+        "auth/sign_in.html", form, next_url=next_url, popup_site=popup_site_of(next_url)
+    )
+
+
+def popup_site_of(next_url: str | None) -> Site | None:
+    """The site whose widget opened this sign-in page as its popup (then next_url is
+    the popup's hand-off page), else None."""
+    if not next_url:
+        return None
+    parts = urlsplit(next_url)
+    if parts.path != url_for("auth.embed_sign_in"):
+        return None
+    return sites.get_site(parse_qs(parts.query).get("site", [""])[0])
 
 
 def _landing(reader: Reader) -> str:
@@ -134,7 +170,7 @@ def _landing(reader: Reader) -> str:
     return url_for("account.index")
 
 
-def _sign_in(reader: Reader, remember: bool) -> None:
+def sign_in_here(reader: Reader, remember: bool) -> None:
     # A fresh session cookie: nothing from before sign-in (including its CSRF
     # token) survives, so a planted session id cannot be fixated.
     session.clear()
@@ -156,25 +192,27 @@ def sign_out() -> Response:
 
 @bp.get("/verify/<token>")
 def verify_email(token: str) -> Page:
+    """The link in the verification e-mail. Signed in here, it leads to the account page;
+    otherwise (often a new tab beside the sign-in popup) it says the address is verified:
+    the popup goes on by itself (static/popup.js) or with its "Continue" button."""
     try:
         verified = signup.verify_email(token)
     except LinkInvalid:
         return render_template("auth/link_invalid.html"), 400
     if verified.name_taken is None:
-        flash(_("Thank you: your e-mail address is verified."))
+        message = _("Thank you: your e-mail address is verified.")
     else:
-        flash(
-            _(
-                "Thank you: your e-mail address is verified. Someone else verified an account "
-                "named “%(taken)s” (or a name that looks the same) before you, so for now your "
-                "name is “%(name)s”. Please choose another name on your account page.",
-                taken=verified.name_taken,
-                name=verified.reader.display_name,
-            )
+        message = _(
+            "Thank you: your e-mail address is verified. Someone else verified an account "
+            "named “%(taken)s” (or a name that looks the same) before you, so for now your "
+            "name is “%(name)s”. Please choose another name on your account page.",
+            taken=verified.name_taken,
+            name=verified.reader.display_name,
         )
-    return redirect(
-        url_for("account.index" if current_user.is_authenticated else "auth.sign_in"), 303
-    )
+    if current_user.is_authenticated:
+        flash(message)
+        return redirect(url_for("account.index"), 303)
+    return render_template("auth/verified.html", message=message)
 
 
 @bp.post("/verify/resend")
@@ -188,16 +226,16 @@ def resend_verification() -> Response:
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@limiter.limit(lambda: _ip_limit("RATELIMIT_RESET"), methods=["POST"])
-@limiter.limit(lambda: _ip_limit("RATELIMIT_RESET"), key_func=_form_email, methods=["POST"])
+@limiter.limit(lambda: ip_limit("RATELIMIT_RESET"), methods=["POST"])
+@limiter.limit(lambda: ip_limit("RATELIMIT_RESET"), key_func=_form_email, methods=["POST"])
 def request_reset() -> Page:
     form = ResetRequestForm()
     if form.validate_on_submit():
-        if _reset_mail_allowed():
+        if reset_mail_allowed(form.email.data):
             reset.request_reset(form.email.data)
         # The same page whether or not the address has an account.
         return render_template("auth/reset_sent.html", email=form.email.data)
-    return _render_form("auth/reset_request.html", form)
+    return render_form("auth/reset_request.html", form)
 
 
 @bp.get("/reset/<token>")
@@ -236,7 +274,7 @@ def new_password() -> Page:
             logout_user()
             flash(_("Your password has been changed. Sign in with the new one."))
             return redirect(url_for("auth.sign_in"), 303)
-    return _render_form("auth/new_password.html", form)
+    return render_form("auth/new_password.html", form)
 
 
 def load_reader(token: str) -> Reader | None:
@@ -266,5 +304,6 @@ def embed_sign_in() -> Page:
         "auth/embed_handoff.html",
         code=code,
         site=site,
+        popup_site=site,
         target_origin=links.own_origin(),
     )
