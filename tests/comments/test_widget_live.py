@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -53,6 +54,12 @@ def new_comment(client: FlaskClient, body: str, **data: str) -> int:
     return int(match.group(1))
 
 
+def js(response: TestResponse) -> dict[str, Any]:
+    data = response.get_json()
+    assert isinstance(data, dict), response.text
+    return data
+
+
 def ban_word(app: Flask, word: str) -> None:
     with app.app_context():
         db.session.execute(update(Site).values(banned_words=[word]))
@@ -87,11 +94,11 @@ def test_a_refused_comment_is_answered_as_an_error_of_its_field(app, alice):
     answer = send(alice, POST, body="what a scam")
     assert answer.status_code == 422
     assert answer.is_json
-    assert answer.json["field"] == "body"
-    assert answer.json["error"]
+    assert js(answer)["field"] == "body"
+    assert js(answer)["error"]
     empty = send(alice, POST, body="  ")
-    assert (empty.status_code, empty.json["field"]) == (422, "body")
-    assert "Write something" in empty.json["error"]
+    assert (empty.status_code, js(empty)["field"]) == (422, "body")
+    assert "Write something" in js(empty)["error"]
     anonymous = app.test_client().post(POST, data={"body": "x"}, headers=FRAGMENT)
     assert anonymous.status_code == 401
     assert anonymous.is_json
@@ -129,7 +136,7 @@ def test_vote_edit_report_and_delete_answer_with_the_comment_now(app, alice, bob
 
     refused = send(bob, f"/embed/demo/c/{cid}/report/a1", reason="other", text="")
     assert refused.status_code == 422
-    assert refused.json["field"]
+    assert js(refused)["field"]
     reported = send(bob, f"/embed/demo/c/{cid}/report/a1", reason="spam")
     assert "You reported this comment" in reported.text
 
@@ -150,15 +157,15 @@ def test_preview_is_what_would_be_stored(app, alice):
     preview = alice.post(PREVIEW, data={"body": text}, headers=OWN)
     assert preview.status_code == 200
     cid = new_comment(alice, text)
-    assert preview.json["html"] == row(app, cid).body_html
-    assert 'target="_blank"' in preview.json["html"]
-    assert "<script>" not in preview.json["html"]
+    assert js(preview)["html"] == row(app, cid).body_html
+    assert 'target="_blank"' in js(preview)["html"]
+    assert "<script>" not in js(preview)["html"]
 
 
 def test_preview_refuses_what_posting_would_and_too_much(app, client, alice):
     too_long = alice.post(PREVIEW, data={"body": "x" * 10_001}, headers=OWN)
     assert too_long.status_code == 422
-    assert "at most 10000 characters" in too_long.json["error"]
+    assert "at most 10000 characters" in js(too_long)["error"]
     assert alice.post(PREVIEW, data={"body": " " + "y" * 10_000}, headers=OWN).status_code == 200
     assert alice.post(PREVIEW, data={"body": "x" * 20_001}, headers=OWN).status_code == 413
     assert alice.post(PREVIEW, data={"body": "   "}, headers=OWN).status_code == 422
@@ -193,7 +200,7 @@ def test_the_poll_says_how_many_comments_are_new_and_is_answered_304_until_one_i
 ):
     first = client.get(f"{CHANGES}?seen=0&lang=en")
     assert first.status_code == 200
-    assert first.json == {"count": 0, "new": 0, "notice": ""}
+    assert js(first) == {"count": 0, "new": 0, "notice": ""}
     etag = first.headers["ETag"]
     # Unchanged: 304 from the kept answer, after one query of the thread's stamp.
     with counted_statements(app) as statements:
@@ -206,7 +213,7 @@ def test_the_poll_says_how_many_comments_are_new_and_is_answered_304_until_one_i
     new_comment(bob, "two")
     changed = client.get(f"{CHANGES}?seen=0&lang=en", headers={"If-None-Match": etag})
     assert changed.status_code == 200
-    assert changed.json == {"count": 2, "new": 2, "notice": "2 new comments"}
+    assert js(changed) == {"count": 2, "new": 2, "notice": "2 new comments"}
     one = client.get(f"{CHANGES}?seen=1&lang=en").json
     assert one["notice"] == "1 new comment"
     assert client.get(f"{CHANGES}?seen=x&lang=zz").json["new"] == 0
