@@ -176,10 +176,10 @@
       return;
     }
     var article = item.querySelector(":scope > article");
-    var label = document.activeElement && document.activeElement.getAttribute("aria-label");
+    var focused = document.activeElement, label = focused && li.contains(focused) && focused.getAttribute("aria-label");
     li.replaceChild(article, li.querySelector(":scope > article"));
     enhance(li);
-    var again = label && article.querySelector('[aria-label="' + label + '"]');
+    var again = label && article.querySelector('[aria-label="' + CSS.escape(label) + '"]');
     if (again) again.focus();
     else focusOn(li, false);
     if (kind === "edit") announce(text.saved);
@@ -189,7 +189,8 @@
   function send(form, kind, button) {
     button = button || form.querySelector("button[type=submit], button:not([type])");
     form.dataset.busy = "1";
-    if (button) { button.disabled = true; button.setAttribute("aria-busy", "true"); }
+    // Not disabled: that would take the focus away from it. A busy form sends nothing.
+    if (button) { button.setAttribute("aria-disabled", "true"); button.setAttribute("aria-busy", "true"); }
     clearError(form);
     fetch(form.action, {
       method: "POST",
@@ -207,7 +208,7 @@
       showError(form, text.failed);
     }).then(function () {
       delete form.dataset.busy;
-      if (button) { button.disabled = false; button.removeAttribute("aria-busy"); }
+      if (button) { button.removeAttribute("aria-disabled"); button.removeAttribute("aria-busy"); }
       report();
     });
   }
@@ -374,7 +375,7 @@
         if (document.getElementById(li.id)) return; // shown already (or came with its parent)
         var prev = li.previousElementSibling;
         while (prev && !(prev.id && document.getElementById(prev.id))) prev = prev.previousElementSibling;
-        var node = li.cloneNode(true), up = li.parentElement.closest("li.comment");
+        var node = li.cloneNode(true), up = li.parentElement && li.parentElement.closest("li.comment");
         if (prev) document.getElementById(prev.id).after(node);
         else if (up && document.getElementById(up.id)) repliesOf(document.getElementById(up.id)).appendChild(node);
         else if (!up) insertTop(node);
