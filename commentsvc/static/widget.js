@@ -247,7 +247,7 @@
       bar.appendChild(tab);
     });
     panel.id = "preview-" + n;
-    panel.className = "preview body";
+    panel.className = "preview";
     panel.setAttribute("role", "tabpanel");
     panel.setAttribute("aria-labelledby", "tab-" + n + "-1");
     panel.hidden = true;
