@@ -4,7 +4,8 @@
 #   BENCH_DATABASE_URL=postgresql+psycopg://… bash bench/run.sh
 #   BENCH_GUNICORN_ARGS="-k gthread --threads 4" bash bench/run.sh   # other worker settings
 # Scenarios: anonymous readers (widget page, the same page revalidated with its ETag and
-# answered 304, JSON list, counts), a signed-in reader's
+# answered 304, the widget's "anything new?" poll of an unchanged thread, answered 304,
+# JSON list, counts), a signed-in reader's
 # page of the same thread, a moderator's queue, posting, and the widget page while one
 # request in fifty posts to that thread.
 # Needs wrk (apt-get install wrk). Prints req/s, p50, p99 per scenario and the
@@ -62,6 +63,9 @@ run hello-world-reference "http://127.0.0.1:$((PORT + 1))/"
 kill "$(cat "$OUT/hello.pid")" && rm "$OUT/hello.pid"
 run iframe-200-comments "$frame"
 run iframe-304-revalidated -s bench/conditional.lua "$frame"
+# The widget's poll (static/widget.js, every 25 s per open tab; sent without cookies,
+# so signed-in readers' polls are answered here too).
+run poll-304-unchanged -s bench/conditional.lua "$base/embed/bench/changes/big?seen=200&lang=en"
 run json-200-comments "$base/api/v1/sites/bench/threads/big/comments"
 run counts-10-threads "$base/api/v1/sites/bench/counts?${keys%&}"
 cookie="$(head -n1 "$OUT/session.txt")"

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
         api,
         notifications,
         widget,
+        widget_live,  # noqa: F401 -- adds routes
         widget_reports,  # noqa: F401 -- adds routes
     )
 

@@ -31,3 +31,16 @@ def limit_posting(view: F) -> F:
     )
     per_ip = limiter.shared_limit(lambda: str(current_app.config["RATELIMIT_POST_IP"]), "post-ip")
     return cast(F, per_reader(per_ip(view)))
+
+
+def limit_preview(view: F) -> F:
+    """Previews of a comment's text: their own budget per reader and per client address."""
+    per_reader = limiter.shared_limit(
+        lambda: str(current_app.config["RATELIMIT_PREVIEW_READER"]),
+        "preview-reader",
+        key_func=_reader_key,
+    )
+    per_ip = limiter.shared_limit(
+        lambda: str(current_app.config["RATELIMIT_PREVIEW_IP"]), "preview-ip"
+    )
+    return cast(F, per_reader(per_ip(view)))

@@ -133,3 +133,11 @@ def delete_comment(reader: Reader, comment_id: int) -> None:
     comment, _thread = _own_comment(reader, comment_id)
     lifecycle.delete(comment)
     db.session.commit()
+
+
+def preview(body: str) -> str:
+    """The HTML a comment with this text would be stored with (the same sanitiser).
+
+    :raises Invalid: empty or over-long body, as posting would.
+    """
+    return _check_body(body)[1]

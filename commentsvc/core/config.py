@@ -70,6 +70,9 @@ class Defaults:
     # Posting comments (the widget, its first-party twin and the API share each limit).
     RATELIMIT_POST_READER = "60 per minute; 1000 per day"
     RATELIMIT_POST_IP = "200 per minute; 5000 per day"
+    # Previews of a comment being written (the widget's Preview tab).
+    RATELIMIT_PREVIEW_READER = "120 per minute; 3000 per day"
+    RATELIMIT_PREVIEW_IP = "400 per minute; 10000 per day"
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     # With Redis: while it does not answer, each process counts in its own memory (limits

@@ -21,17 +21,25 @@
     var sig = el.getAttribute("data-sig");
     if (sig) params.sig = sig;
     var query = new URLSearchParams(params);
+    // The frame's height when this thread was last shown in this tab, so the article
+    // does not jump when the frame loads again (storage may be blocked: then 320 px).
+    var memo = "commentsvc:height:" + site + ":" + el.getAttribute("data-commentsvc-thread");
+    var height = 0;
+    try { height = parseInt(sessionStorage.getItem(memo), 10) || 0; } catch (e) { /* blocked */ }
     var frame = document.createElement("iframe");
     frame.title = el.getAttribute("data-frame-title") || "Comments";
     frame.loading = "lazy";
-    frame.style.cssText = "display:block;width:100%;height:320px;border:0;overflow:hidden";
+    frame.style.cssText = "display:block;width:100%;border:0;overflow:hidden";
+    frame.style.height = (height || 320) + "px";
     frame.src = base + "/embed/" + encodeURIComponent(site) + "/t/" +
       encodeURIComponent(el.getAttribute("data-commentsvc-thread")) + "?" + query;
     window.addEventListener("message", function (event) {
       if (event.origin !== base || event.source !== frame.contentWindow) return;
       var data = event.data || {};
       if (data.type === "commentsvc:height" && typeof data.height === "number" && data.height >= 0) {
-        frame.style.height = Math.min(Math.ceil(data.height), 200000) + "px";
+        height = Math.min(Math.ceil(data.height), 200000);
+        frame.style.height = height + "px";
+        try { sessionStorage.setItem(memo, String(height)); } catch (e) { /* blocked */ }
       }
     });
     el.appendChild(frame);

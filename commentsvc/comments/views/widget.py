@@ -32,8 +32,9 @@ from commentsvc.comments import (
 )
 from commentsvc.comments.forms import CommentForm, VoteForm
 from commentsvc.comments.limits import limit_posting
-from commentsvc.comments.models import ReportReason, SightingKind, Site, Thread
+from commentsvc.comments.models import CommentStatus, ReportReason, SightingKind, Site, Thread
 from commentsvc.comments.page_cache import mark_shareable
+from commentsvc.comments.views import fragments
 from commentsvc.consent import policies
 from commentsvc.core import security
 from commentsvc.core.errors import Invalid, ServiceError, http_status
@@ -49,9 +50,11 @@ bp = Blueprint("widget", __name__)
 FRAMED = "embed"
 
 
-def _service_error(exc: ServiceError) -> tuple[str, int]:
-    # A refused action is answered inside the frame (the widget's own error page).
-    return _error_page(str(exc), http_status(exc))
+def _service_error(exc: ServiceError) -> Page:
+    # A refused action is answered inside the frame (the widget's own error page), or to
+    # the widget's script as {"error": …, "field": …}.
+    field = exc.field if isinstance(exc, Invalid) else ""
+    return _error_page(str(exc), http_status(exc), field)
 
 
 bp.register_error_handler(ServiceError, _service_error)
@@ -71,18 +74,14 @@ def viewer(site: Site) -> Reader | None:
 
 
 def _thread_args() -> dict[str, str]:
-    """The query parameters that identify the embedding page, kept across redirects."""
-    keep = {}
-    for name in ("title", "url", "sig", "origin", "sort"):
-        value = request.args.get(name)
-        if value:
-            keep[name] = value[:2000]
-    return keep
+    """The query parameters that identify the embedding page, kept across redirects
+    (on a POST, those of the page the form was on)."""
+    return fragments.thread_args()
 
 
 def _frame_origin(site: Site) -> str | None:
     """The embedding page's origin, for postMessage; it must be one of the site's origins."""
-    origin = request.args.get("origin")
+    origin = fragments.page_args().get("origin")
     if origin is None:
         return None
     if origin not in site.origins:
@@ -92,7 +91,7 @@ def _frame_origin(site: Site) -> str | None:
 
 def _sort() -> reading.Sort:
     try:
-        return reading.Sort(request.args.get("sort", "oldest"))
+        return reading.Sort(fragments.page_args().get("sort", "oldest"))
     except ValueError:
         return reading.Sort.OLDEST
 
@@ -161,12 +160,7 @@ def _render_thread(
         # Why there is no comment form, if there is none (the page says so instead).
         "refusal": refusal,
     }
-    # Comments this reader reported show "reported" instead of the Report form.
-    g.my_reports = reports.reported_ids(reader.id, thread_row.id) if reader else set()
-    # The Report form's choices, named once for every comment of the page.
-    g.report_reasons = [(r.value, r.label) for r in ReportReason] if reader else []
-    g.form_started = rules.form_token()
-    g.reply_emails_default = notify.settings_for(reader.id).reply_emails if reader else False
+    reader_context(reader, thread_row)
     try:
         page = reading.read_thread(
             thread_row,
@@ -189,14 +183,32 @@ def _render_thread(
     return html, status
 
 
+def reader_context(reader: Reader | None, thread_row: Thread) -> None:
+    """What the comment template reads about this reader, once per page (or fragment)."""
+    # Comments this reader reported show "reported" instead of the Report form.
+    g.my_reports = reports.reported_ids(reader.id, thread_row.id) if reader else set()
+    # The Report form's choices, named once for every comment of the page.
+    g.report_reasons = [(r.value, r.label) for r in ReportReason] if reader else []
+    g.form_started = rules.form_token()
+    g.reply_emails_default = notify.settings_for(reader.id).reply_emails if reader else False
+
+
 def _thread_path(site: Site, thread_row: Thread) -> str:
     """This thread page's path with the embedding page's parameters (no paging)."""
-    values: dict[str, Any] = {"site_slug": site.slug, "key": thread_row.key, **_thread_args()}
-    return url_for(f"{request.blueprint}.thread", **values)
+    return fragments.thread_path(site, thread_row)
 
 
-def _error_page(message: str, status: int) -> tuple[str, int]:
+def _error_page(message: str, status: int, field: str = "") -> Page:
+    if fragments.wanted():
+        return fragments.error(message, status, field)
     return render_template("embed/error.html", message=message, status=status), status
+
+
+def _changed(site: Site, thread_row: Thread, reader: Reader, comment_id: int) -> Response:
+    """The widget's script's answer to an action on one comment: that comment, now."""
+    reader_context(reader, thread_row)
+    html = fragments.comment_item(site, thread_row, reader, comment_id)
+    return Response(str(html), 200 if html else 204, mimetype="text/html")
 
 
 def _back(site_slug: str, key: str, anchor: str = "") -> Response:
@@ -250,6 +262,11 @@ def post(site_slug: str, key: str) -> Page:
             notify.set_comment_replies(
                 reader, comment.id, request.form.get("notify_replies") == "y"
             )
+        if fragments.wanted():
+            answer = _changed(site, thread_row, reader, comment.id)
+            held = comment.status == CommentStatus.PENDING
+            answer.headers[fragments.STATUS] = "held" if held else "published"
+            return answer
         return _back(site_slug, key, f"#c{comment.id}")
     return _refused(site, thread_row, form, " ".join(_form_errors(form)), 422)
 
@@ -268,6 +285,11 @@ def _refused(
     """Show the thread again with the reader's text kept and the reason next to the form."""
     message = str(error)
     refusal = None
+    if fragments.wanted():
+        field = error.field if isinstance(error, Invalid) else "body"
+        if isinstance(error, ServiceError):
+            status = http_status(error)
+        return fragments.error(message, status, field or "body")
     if isinstance(error, ServiceError):
         status = http_status(error)
         if isinstance(error, eligibility.PostingRefused):
@@ -292,26 +314,32 @@ def edit(site_slug: str, key: str, comment_id: int) -> Page:
             posting.edit_comment(reader, comment_id, form.body.data)
         except ServiceError as exc:
             return _refused(site, thread_row, form, exc)
+        if fragments.wanted():
+            return _changed(site, thread_row, reader, comment_id)
         return _back(site_slug, key, f"#c{comment_id}")
     return _refused(site, thread_row, form, " ".join(_form_errors(form)), 422)
 
 
 @bp.post("/<site_slug>/c/<int:comment_id>/delete/<path:key>")
 def delete(site_slug: str, key: str, comment_id: int) -> Page:
-    _site, thread_row, reader = _load(site_slug, key)
+    site, thread_row, reader = _load(site_slug, key)
     _check_in_thread(thread_row, comment_id)
     posting.delete_comment(reader, comment_id)
+    if fragments.wanted():
+        return _changed(site, thread_row, reader, comment_id)
     return _back(site_slug, key)
 
 
 @bp.post("/<site_slug>/c/<int:comment_id>/vote/<path:key>")
 def vote(site_slug: str, key: str, comment_id: int) -> Page:
-    _site, thread_row, reader = _load(site_slug, key)
+    site, thread_row, reader = _load(site_slug, key)
     _check_in_thread(thread_row, comment_id)
     form = VoteForm()
     if not form.validate():
         return _error_page(" ".join(_form_errors(form)), 422)
     votes.vote(reader, comment_id, form.value.data)
+    if fragments.wanted():
+        return _changed(site, thread_row, reader, comment_id)
     return _back(site_slug, key, f"#c{comment_id}")
 
 

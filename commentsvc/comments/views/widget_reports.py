@@ -6,7 +6,7 @@ from flask import g
 
 from commentsvc.comments import reports
 from commentsvc.comments.forms import ReportForm
-from commentsvc.comments.views import widget
+from commentsvc.comments.views import fragments, widget
 from commentsvc.core.errors import Invalid
 
 
@@ -23,5 +23,9 @@ def report(site_slug: str, key: str, comment_id: int) -> widget.Page:
         # Show the thread again with the report form open, the words kept, and why.
         failed = {"report_id": comment_id, "report_text": form.text.data or "", "error": str(exc)}
         frame_origin = widget._frame_origin(site) if g.framed else None
+        if fragments.wanted():
+            return fragments.error(str(exc), 422, exc.field or "text")
         return widget._render_thread(site, thread_row, frame_origin, 422, failed)
+    if fragments.wanted():
+        return widget._changed(site, thread_row, reader, comment_id)
     return widget._back(site_slug, key, f"#c{comment_id}")
