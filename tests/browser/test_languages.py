@@ -57,7 +57,8 @@ def test_turkish_reader_reads_the_banner_and_comments_in_turkish(turkish_page: P
         popup.get_by_role("button", name="Giriş yap", exact=True).click()
     expect(widget.get_by_text("Aysel Quliyeva olarak giriş yaptınız.")).to_be_visible()
 
-    widget.get_by_label("Yorumunuz", exact=True).fill("İstanbul ılık bir günde IŞIKLARLA aydınlandı.")
+    text = "İstanbul ılık bir günde IŞIKLARLA aydınlandı."
+    widget.get_by_label("Yorumunuz", exact=True).fill(text)
     widget.get_by_role("button", name="Yorumu gönder").click()
     mine = widget.locator("li.comment").filter(has_text="IŞIKLARLA")
     expect(mine.get_by_role("article").get_by_role("paragraph")).to_have_text(
