@@ -60,6 +60,9 @@ def create_demo_app(
             return "Not found", 404
         # ?lang=az or ?lang=ru shows the page, and so the consent banner, in that language.
         lang = request.args.get("lang", "en")
+        # ?theme=dark (or light, auto): a page in that colour scheme, whose snippet asks
+        # the widget for the same theme.
+        theme = request.args.get("theme", "")
         url = request.base_url
         sig = sign_snippet(thread_secret, key, url, str(found["title"])) if thread_secret else ""
         return render_template(
@@ -69,6 +72,7 @@ def create_demo_app(
             service_url=service_url,
             site=site_slug,
             lang=lang if lang in ("en", "az", "ru") else "en",
+            theme=theme if theme in ("light", "dark", "auto") else "",
             url=url,
             sig=sig,
         )
