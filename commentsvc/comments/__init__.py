@@ -8,9 +8,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from commentsvc.comments import cli
+    from commentsvc.comments import looks as widget_looks
     from commentsvc.comments.views import (
         admin,
         api,
+        looks,
         notifications,
         widget,
         widget_live,  # noqa: F401 -- adds routes
@@ -20,6 +22,9 @@ def init_app(app: Flask) -> None:
     # The widget in a site's iframe, and its first-party twin: the same pages.
     app.register_blueprint(widget.bp, name=widget.FRAMED, url_prefix="/embed")
     app.register_blueprint(widget.bp, name="threads", url_prefix="/threads")
-    for blueprint in (api.bp, admin.bp, notifications.bp):
+    for blueprint in (api.bp, admin.bp, notifications.bp, looks.bp):
         app.register_blueprint(blueprint)
+    # frame.html: the reader's theme and the site's stylesheet (comments/looks.py).
+    app.add_template_global(widget_looks.requested_theme, "widget_theme")
+    app.add_template_global(widget_looks.stylesheet_url, "site_stylesheet_url")
     app.cli.add_command(cli.sites_group)

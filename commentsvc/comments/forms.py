@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
+from commentsvc.comments.looks import FONT_LABELS
 from commentsvc.comments.models import ModerationPolicy
 from commentsvc.core.forms import BaseForm
 
@@ -57,4 +58,24 @@ class SiteForm(BaseForm):
         _l("Edit window (minutes)"),
         default=15,
         validators=[NumberRange(min=0, max=10080)],
+    )
+
+
+class SiteLookForm(BaseForm):
+    """The widget's accent colour and font; comments.looks checks the values."""
+
+    accent = StringField(
+        _l("Accent colour"),
+        validators=[Length(max=20)],
+        description=_l(
+            "Links and buttons, as # and six hex digits (e.g. #0b5cad); empty for the default."
+            " A colour too light or too dark to read is adjusted until it passes WCAG AA."
+        ),
+    )
+    font = SelectField(
+        _l("Font"),
+        choices=[SelectChoice("", _l("The reader's system font (default)"))]
+        + [SelectChoice(key, label) for key, label in FONT_LABELS.items()],
+        description=_l("Fonts already on the reader's device: the widget downloads none."),
+        validate_choice=False,  # comments.looks.parse_font decides
     )

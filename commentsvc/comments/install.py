@@ -32,11 +32,12 @@ def snippets(public_url: str, site: Site) -> Snippets:
     embed = f'<script src="{base}/embed.js" data-site="{slug}" async></script>'
     return Snippets(
         comments=(
-            '<div data-commentsvc-thread="ARTICLE-KEY" data-title="ARTICLE TITLE"></div>\n' + embed
+            '<div data-commentsvc-thread="ARTICLE-KEY" data-title="ARTICLE TITLE"'
+            ' data-theme="auto"></div>\n' + embed
         ),
         comments_signed=(
             '<div data-commentsvc-thread="ARTICLE-KEY" data-title="ARTICLE TITLE"\n'
-            '     data-url="ARTICLE-URL" data-sig="SIGNATURE"></div>\n' + embed
+            '     data-url="ARTICLE-URL" data-sig="SIGNATURE" data-theme="auto"></div>\n' + embed
         ),
         count=(
             '<span data-commentsvc-count="ARTICLE-KEY">0</span>\n'

@@ -51,6 +51,10 @@ class Site(Model):
     # or set their titles and URLs.
     thread_secret: Mapped[str | None] = mapped_column(String(64))
     require_signed_threads: Mapped[bool] = mapped_column(default=False)
+    # The widget's look (comments.looks): an accent "#rrggbb" and a font stack's key;
+    # NULL: the widget's defaults.
+    accent_color: Mapped[str | None] = mapped_column(String(7))
+    font_stack: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-from flask import current_app
+from flask import current_app, request
+from werkzeug.datastructures import MultiDict
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -63,3 +64,13 @@ def origin_of(url: str) -> str | None:
 def own_origin() -> str:
     """The service's own origin (from PUBLIC_URL), e.g. for postMessage targets."""
     return origin_of(current_app.config["PUBLIC_URL"]) or ""
+
+
+def page_args() -> MultiDict[str, str]:
+    """A page's query parameters: the request's own on a GET; on a POST, those
+    of the page the form was on (its `next` field), since the form's action has none."""
+    if request.method == "GET":
+        return request.args
+    # Only read, never followed: the origin in it is checked against the site's.
+    target = request.form.get("next", "")[:10_000]
+    return MultiDict(parse_qsl(urlsplit(target).query))

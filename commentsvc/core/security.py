@@ -55,10 +55,11 @@ def set_security_headers(response: Response) -> Response:
     headers["Referrer-Policy"] = "same-origin"
     if current_app.config["HTTPS"]:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if request.endpoint == "static":
-        # Nothing in a static file depends on the session, but Flask-Login reads it
-        # after every request, and Flask then adds Vary: Cookie. This hook runs after
-        # Flask-Login's (see init_app), so shared caches may keep one copy for everyone.
+    if request.endpoint in ("static", "looks.stylesheet"):
+        # Nothing in a static file (nor in a site's widget stylesheet, comments.looks)
+        # depends on the session, but Flask-Login reads it after every request, and
+        # Flask then adds Vary: Cookie. This hook runs after Flask-Login's (see
+        # init_app), so shared caches may keep one copy for everyone.
         session.accessed = False
     elif not response.cache_control.public and not cdn.share(response):
         # Every page shows who is signed in: never store it in a shared cache. (Asking

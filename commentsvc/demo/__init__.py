@@ -62,6 +62,9 @@ def create_demo_app(
             return "Not found", 404
         # ?lang=az, ru or tr shows the page, and so the consent banner, in that language.
         lang = request.args.get("lang", "en")
+        # ?theme=dark (or light, auto): a page in that colour scheme, whose snippet asks
+        # the widget for the same theme.
+        theme = request.args.get("theme", "")
         url = request.base_url
         sig = sign_snippet(thread_secret, key, url, str(found["title"])) if thread_secret else ""
         return render_template(
@@ -71,6 +74,7 @@ def create_demo_app(
             service_url=service_url,
             site=site_slug,
             lang=lang if lang in LANGUAGES else "en",
+            theme=theme if theme in ("light", "dark", "auto") else "",
             url=url,
             sig=sig,
         )

@@ -1,4 +1,4 @@
-/* commentsvc loader: <div data-commentsvc-thread="KEY" data-title="…"></div>
+/* commentsvc loader: <div data-commentsvc-thread="KEY" data-title="…" data-theme="auto"></div>
    <script src="https://comments.example/embed.js" data-site="SLUG" async></script>
    A signed snippet also carries data-url and data-sig (see the README): the title and
    URL are then sent exactly as the template signed them. */
@@ -20,6 +20,11 @@
     };
     var sig = el.getAttribute("data-sig");
     if (sig) params.sig = sig;
+    // data-theme="auto|light|dark" on the thread or on this script; auto (the reader's
+    // setting) is the default and is left out of the URL.
+    var theme = el.getAttribute("data-theme") || script.getAttribute("data-theme");
+    if (theme !== "light" && theme !== "dark") theme = "auto";
+    if (theme !== "auto") params.theme = theme;
     var query = new URLSearchParams(params);
     // The frame's height when this thread was last shown in this tab, so the article
     // does not jump when the frame loads again (storage may be blocked: then 320 px).
@@ -31,6 +36,9 @@
     frame.loading = "lazy";
     frame.style.cssText = "display:block;width:100%;border:0;overflow:hidden";
     frame.style.height = (height || 320) + "px";
+    // The frame's color-scheme matches its page's, so browsers keep it transparent
+    // (they paint an opaque backdrop when the two differ).
+    frame.style.colorScheme = theme === "auto" ? "light dark" : theme;
     frame.src = base + "/embed/" + encodeURIComponent(site) + "/t/" +
       encodeURIComponent(el.getAttribute("data-commentsvc-thread")) + "?" + query;
     window.addEventListener("message", function (event) {

@@ -103,7 +103,8 @@ def test_admin_lands_on_the_home_and_the_checklist_turns_green_step_by_step(
 
 SNIPPETS = {
     "Comments": (
-        '<div data-commentsvc-thread="ARTICLE-KEY" data-title="ARTICLE TITLE"></div>\n'
+        '<div data-commentsvc-thread="ARTICLE-KEY" data-title="ARTICLE TITLE"'
+        ' data-theme="auto"></div>\n'
         f'<script src="{SERVICE_URL}/embed.js" data-site="demo" async></script>'
     ),
     "Comment count": (

@@ -266,7 +266,8 @@ def test_install_snippets_are_what_the_demo_news_site_pastes(app, admin, ids):
     index = demo.get("/").text
     comments = blocks["snippet-comments"].splitlines()
     assert comments == [
-        '<div data-commentsvc-thread="ARTICLE-KEY" data-title="ARTICLE TITLE"></div>',
+        '<div data-commentsvc-thread="ARTICLE-KEY" data-title="ARTICLE TITLE"'
+        ' data-theme="auto"></div>',
         '<script src="http://localhost:5000/embed.js" data-site="demo" async></script>',
     ]
     assert comments[1] in article
@@ -299,7 +300,7 @@ def test_a_site_that_requires_signed_threads_gets_the_signed_snippet(app, admin,
     comments = code_blocks(page)["snippet-comments"].splitlines()
     assert comments == [
         '<div data-commentsvc-thread="ARTICLE-KEY" data-title="ARTICLE TITLE"',
-        '     data-url="ARTICLE-URL" data-sig="SIGNATURE"></div>',
+        '     data-url="ARTICLE-URL" data-sig="SIGNATURE" data-theme="auto"></div>',
         '<script src="http://localhost:5000/embed.js" data-site="demo" async></script>',
     ]
     assert "accepts only signed snippets" in page

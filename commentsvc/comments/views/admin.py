@@ -17,8 +17,8 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from commentsvc.accounts import current
-from commentsvc.comments import install, sites
-from commentsvc.comments.forms import SiteForm
+from commentsvc.comments import install, looks, sites
+from commentsvc.comments.forms import SiteForm, SiteLookForm
 from commentsvc.comments.models import Site
 from commentsvc.comments.thread_forms import ThreadSigningForm
 from commentsvc.core import access, security
@@ -101,14 +101,46 @@ def _saved_settings(site: Site) -> SiteForm:
 
 
 def _site_page(
-    form: SiteForm, site: Site, status: int, signing: ThreadSigningForm | None = None
+    form: SiteForm,
+    site: Site,
+    status: int,
+    signing: ThreadSigningForm | None = None,
+    look: SiteLookForm | None = None,
 ) -> Page:
     if signing is None:
         signing = ThreadSigningForm(
             formdata=None, data={"require_signed_threads": site.require_signed_threads}
         )
-    page = render_template("admin/site_form.html", form=form, site=site, signing_form=signing)
+    if look is None:
+        look = SiteLookForm(
+            formdata=None, data={"accent": site.accent_color or "", "font": site.font_stack or ""}
+        )
+    palette = looks.palette(site.accent_color) if site.accent_color else None
+    page = render_template(
+        "admin/site_form.html",
+        form=form,
+        site=site,
+        signing_form=signing,
+        look_form=look,
+        palette=palette,
+    )
     return page, status
+
+
+@bp.post("/sites/<slug>/look")
+def site_look(slug: str) -> Page:
+    """The widget's accent colour and font for this site."""
+    site = sites.require_site(slug)
+    look = SiteLookForm()
+    if look.validate():
+        try:
+            looks.save_look(site, look.accent.data, look.font.data, by=current.signed_in())
+        except Invalid as exc:
+            look[exc.field].errors = [str(exc)]
+        else:
+            flash(_("Site %(name)s saved.", name=site.name))
+            return redirect(url_for("sites_admin.edit_site", slug=site.slug) + "#look-heading", 303)
+    return _site_page(_saved_settings(site), site, 422, look=look)
 
 
 @bp.post("/sites/<slug>/thread-signing")

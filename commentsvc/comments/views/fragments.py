@@ -14,17 +14,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from flask import get_template_attribute, jsonify, request, url_for
 from markupsafe import Markup
 from sqlalchemy import or_, select
-from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from commentsvc.accounts.models import Reader
-from commentsvc.comments import reading, threads
+from commentsvc.comments import looks, reading, threads
 from commentsvc.comments.models import Comment, Site, Thread, Vote
+from commentsvc.core import links
 from commentsvc.core.extensions import db, utcnow
 
 # Sent by static/widget.js with each form it sends itself.
@@ -46,24 +45,18 @@ def error(message: str, status: int, field: str = "") -> Response:
     return response
 
 
-def page_args() -> MultiDict[str, str]:
-    """The thread page's query parameters: the request's own on a GET; on a POST, those
-    of the page the form was on (its `next` field), since the form's action has none."""
-    if request.method == "GET":
-        return request.args
-    # Only read, never followed: the origin in it is checked against the site's.
-    target = request.form.get("next", "")[:10_000]
-    return MultiDict(parse_qsl(urlsplit(target).query))
-
-
 def thread_args() -> dict[str, str]:
-    """The parameters that identify the embedding page, kept across pages and forms."""
-    args = page_args()
+    """The parameters that identify the embedding page, kept across pages and forms
+    (the theme only when it is light or dark: auto is the default)."""
+    args = links.page_args()
     keep = {}
     for name in THREAD_ARGS:
         value = args.get(name)
         if value:
             keep[name] = value[:2000]
+    theme = looks.requested_theme()
+    if theme != looks.AUTO:
+        keep["theme"] = theme
     return keep
 
 

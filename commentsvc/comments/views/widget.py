@@ -21,6 +21,7 @@ from commentsvc.accounts import current, sessions
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import (
     eligibility,
+    looks,
     notify,
     posting,
     reading,
@@ -177,7 +178,7 @@ def _render_thread(
         html = str(comments_html)
     else:
         html = render_template("embed/thread.html", comments_html=comments_html, **context)
-    if reader is None and not failed:
+    if reader is None and not failed and looks.theme_arg_is_canonical():
         # Every anonymous reader of this URL sees this page (see comments/page_cache.py).
         mark_shareable(site, thread_row)
     return html, status
