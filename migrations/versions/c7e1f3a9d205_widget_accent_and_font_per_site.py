@@ -1,7 +1,7 @@
 """widget look per site: accent colour and font stack
 
 Revision ID: c7e1f3a9d205
-Revises: a4c2e8f06b13
+Revises: c7e1d94b2a50
 Create Date: 2026-11-30 09:50:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "c7e1f3a9d205"
-down_revision = "a4c2e8f06b13"
+down_revision = "c7e1d94b2a50"
 branch_labels = None
 depends_on = None
 

@@ -37,7 +37,7 @@ from commentsvc.comments.models import CommentStatus, ReportReason, SightingKind
 from commentsvc.comments.page_cache import mark_shareable
 from commentsvc.comments.views import fragments
 from commentsvc.consent import policies
-from commentsvc.core import security
+from commentsvc.core import links, security
 from commentsvc.core.errors import Invalid, ServiceError, http_status
 from commentsvc.core.links import origin_of, safe_next_url
 from commentsvc.moderation import rules
@@ -82,7 +82,7 @@ def _thread_args() -> dict[str, str]:
 
 def _frame_origin(site: Site) -> str | None:
     """The embedding page's origin, for postMessage; it must be one of the site's origins."""
-    origin = fragments.page_args().get("origin")
+    origin = links.page_args().get("origin")
     if origin is None:
         return None
     if origin not in site.origins:
@@ -92,7 +92,7 @@ def _frame_origin(site: Site) -> str | None:
 
 def _sort() -> reading.Sort:
     try:
-        return reading.Sort(fragments.page_args().get("sort", "oldest"))
+        return reading.Sort(links.page_args().get("sort", "oldest"))
     except ValueError:
         return reading.Sort.OLDEST
 
