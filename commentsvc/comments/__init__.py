@@ -7,7 +7,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from commentsvc.comments import cli
+    from commentsvc.comments import cli, rendering
     from commentsvc.comments.views import (
         admin,
         api,
@@ -22,3 +22,5 @@ def init_app(app: Flask) -> None:
     for blueprint in (api.bp, admin.bp, notifications.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli.sites_group)
+    # Comments as a thread page shows them (the admin's widget preview uses it too).
+    app.add_template_global(rendering.comment_items, "comment_items")

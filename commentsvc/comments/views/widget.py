@@ -24,6 +24,7 @@ from commentsvc.comments import (
     notify,
     posting,
     reading,
+    rendering,
     reports,
     setup,
     sites,
@@ -32,7 +33,7 @@ from commentsvc.comments import (
 )
 from commentsvc.comments.forms import CommentForm, VoteForm
 from commentsvc.comments.limits import limit_posting
-from commentsvc.comments.models import ReportReason, SightingKind, Site, Thread
+from commentsvc.comments.models import SightingKind, Site, Thread
 from commentsvc.comments.page_cache import mark_shareable
 from commentsvc.consent import policies
 from commentsvc.core import security
@@ -72,12 +73,7 @@ def viewer(site: Site) -> Reader | None:
 
 def _thread_args() -> dict[str, str]:
     """The query parameters that identify the embedding page, kept across redirects."""
-    keep = {}
-    for name in ("title", "url", "sig", "origin", "sort"):
-        value = request.args.get(name)
-        if value:
-            keep[name] = value[:2000]
-    return keep
+    return rendering.thread_args()
 
 
 def _frame_origin(site: Site) -> str | None:
@@ -161,10 +157,8 @@ def _render_thread(
         # Why there is no comment form, if there is none (the page says so instead).
         "refusal": refusal,
     }
-    # Comments this reader reported show "reported" instead of the Report form.
+    # Comments this reader reported show "reported" instead of the Report link.
     g.my_reports = reports.reported_ids(reader.id, thread_row.id) if reader else set()
-    # The Report form's choices, named once for every comment of the page.
-    g.report_reasons = [(r.value, r.label) for r in ReportReason] if reader else []
     g.form_started = rules.form_token()
     g.reply_emails_default = notify.settings_for(reader.id).reply_emails if reader else False
     try:
@@ -177,8 +171,12 @@ def _render_thread(
         )
     except Invalid as exc:
         return _error_page(str(exc), 400)
+    # Kept fragments and this reader's controls (comments/rendering.py).
+    items = rendering.comment_items(site, thread_row, reader, page.comments, failed)
     # The output of our own autoescaping template, not reader input.
-    comments_html = Markup(render_template("embed/_comments.html", page=page, **context))  # noqa: S704
+    comments_html = Markup(  # noqa: S704
+        render_template("embed/_comments.html", items=items, page=page, **context)
+    )
     if request.args.get("partial"):
         html = str(comments_html)
     else:
