@@ -44,7 +44,6 @@ WIDGET = f"/embed/bench/t/big?url={ORIGIN}/big&origin={ORIGIN}"
 PAGE = "/threads/bench/t/big"
 PASSWORD = "benchmark passphrase of some length"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-OWN = {"Origin": "http://127.0.0.1:8000"}
 
 
 def signed_in(app: Flask) -> FlaskClient:
@@ -61,7 +60,8 @@ def signed_in(app: Flask) -> FlaskClient:
         assert reader is not None
         assert site is not None
         code = widget_sign_in.create_embed_code(reader, site.id)
-    answer = client.post("/embed/bench/session", data={"code": code}, headers=OWN)
+    own = {"Origin": app.config["PUBLIC_URL"]}
+    answer = client.post("/embed/bench/session", data={"code": code}, headers=own)
     assert answer.status_code == 200, answer.text
     return client
 

@@ -93,12 +93,14 @@ def _moment(at: datetime) -> Moment:
     return Moment(at.isoformat(), format_datetime(at, "short"), format_datetime(at, "long"))
 
 
-def fragment(c: reading.CommentView) -> Markup:
+def fragment(
+    c: reading.CommentView, locale: str | None = None, cache: FragmentCache | None = None
+) -> Markup:
     """The shared part of a comment: the same for every reader in this language."""
-    locale = str(get_locale())
+    locale = locale or str(get_locale())
     key: tuple[Any, ...] = (locale, c.id, c.status, c.author_id, c.author_name, c.pinned)
     key += (c.created_at, c.edited_at, c.body_html)
-    cache = fragments()
+    cache = cache or fragments()
     found = cache.get(key)
     if found is not None:
         return found
@@ -120,7 +122,8 @@ class _Labels:
         self.score = escape(gettext("Score"))
         self.vote_up, self.vote_down = escape(gettext("Vote up")), escape(gettext("Vote down"))
         self.reply, self.post_reply = escape(gettext("Reply")), escape(gettext("Post reply"))
-        self.reply_to = escape(gettext("Reply to %(name)s"))
+        before, _name, after = str(escape(gettext("Reply to %(name)s"))).partition("%(name)s")
+        self.reply_to = (before, after)
         self.former = gettext("Former reader")
         self.edit, self.edit_label = escape(gettext("Edit")), escape(gettext("Edit your comment"))
         self.save = escape(gettext("Save changes"))
@@ -135,6 +138,10 @@ class _Labels:
         self.delete_removes = escape(gettext("Your comment will be removed from the thread."))
         self.delete_confirm = escape(gettext("Delete comment"))
         self._more: dict[int, Markup] = {}
+        # Plain text from here on: f-strings need no Markup.__format__ per use.
+        for name, value in vars(self).items():
+            if isinstance(value, Markup):
+                setattr(self, name, str(value))
 
     def more(self, n: int) -> Markup:
         if n not in self._more:
@@ -184,6 +191,7 @@ class _Layer:
     ) -> None:
         self.site, self.thread, self.reader, self.failed = site, thread, reader, failed
         self.labels = _Labels.now()
+        self.locale, self.cache = str(get_locale()), fragments()
         self.verified = reader is not None and reader.is_verified
         self.report_id = report_id
         self.my_reports: set[int] = set()
@@ -192,17 +200,19 @@ class _Layer:
         # Only signed-in readers have forms, and so a CSRF token: anonymous pages are
         # shared (comments/page_cache.py) and must not start a session.
         self.here = str(escape(_here(site, thread)))
-        self.hidden = Markup(
-            '<input type="hidden" name="csrf_token" value="{}">'
-            '<input type="hidden" name="next" value="{}">'
-        ).format(generate_csrf(), _here(site, thread))
+        self.hidden = str(
+            Markup(
+                '<input type="hidden" name="csrf_token" value="{}">'
+                '<input type="hidden" name="next" value="{}">'
+            ).format(generate_csrf(), _here(site, thread))
+        )
         self.urls = {e: _url_parts(e, site, thread) for e in ("vote", "edit", "delete")}
-        self.post_url = escape(
-            url_for(f"{request.blueprint}.post", site_slug=site.slug, key=thread.key)
+        self.post_url = str(
+            escape(url_for(f"{request.blueprint}.post", site_slug=site.slug, key=thread.key))
         )
         back = _page_url(site, thread)
         self.back = back
-        self.report_url = escape(back + ("&" if "?" in back else "?") + "report=")
+        self.report_url = str(escape(back + ("&" if "?" in back else "?") + "report="))
         if "my_reports" not in g:
             g.my_reports = reports.reported_ids(reader.id, thread.id)
         self.my_reports = g.my_reports
@@ -227,7 +237,7 @@ class _Layer:
         parts = [
             f'<li class="comment depth-{c.display_depth}{pinned}" id="c{c.id}">'
             f'<article aria-labelledby="c{c.id}-author">',
-            fragment(c),
+            fragment(c, self.locale, self.cache),
         ]
         if not c.is_deleted:
             parts.append(self.footer(c))
@@ -287,13 +297,14 @@ class _Layer:
         lab = self.labels
         is_open, body, error = self._failed("parent_id", c.id)
         name = c.author_name or lab.former
+        before, after = lab.reply_to
         uid = str(c.id)
         return (
             f'<details class="reply"{is_open}><summary>{lab.reply}</summary>'
             f'<form method="post" action="{self.post_url}">{self.hidden}'
             f'<input type="hidden" name="parent_id" value="{c.id}">'
             f"{self.antispam.replace('{uid}', uid)}"
-            f'<label for="reply-{c.id}">{lab.reply_to % {"name": name}}</label>'
+            f'<label for="reply-{c.id}">{before}{escape(name)}{after}</label>'
             f'<textarea id="reply-{c.id}" name="body" rows="3" maxlength="10000" required>'
             f"{body}</textarea>{error}{self.emails.replace('{uid}', uid)}"
             f'<button type="submit">{lab.post_reply}</button></form></details>'
