@@ -5,9 +5,10 @@
 #   BENCH_GUNICORN_ARGS="-k gthread --threads 4" bash bench/run.sh   # other worker settings
 # Scenarios: anonymous readers (widget page, the same page revalidated with its ETag and
 # answered 304, the widget's "anything new?" poll of an unchanged thread, answered 304,
-# JSON list, counts), a signed-in reader's
+# JSON list, counts), a signed-in reader's first-party page and widget
 # page of the same thread, a moderator's queue, posting, and the widget page while one
-# request in fifty posts to that thread.
+# request in fifty posts to that thread, for anonymous and for signed-in readers.
+# bench/render.py times the same pages in-process (and the re-render after a post).
 # Needs wrk (apt-get install wrk). Prints req/s, p50, p99 per scenario and the
 # peak RSS of the gunicorn processes; full wrk output goes to bench/results/.
 set -euo pipefail
@@ -69,8 +70,11 @@ run poll-304-unchanged -s bench/conditional.lua "$base/embed/bench/changes/big?s
 run json-200-comments "$base/api/v1/sites/bench/threads/big/comments"
 run counts-10-threads "$base/api/v1/sites/bench/counts?${keys%&}"
 cookie="$(head -n1 "$OUT/session.txt")"
+embed_cookie="$(sed -n 3p "$OUT/session.txt")"
 run signed-in-page-200 -H "Cookie: $cookie" "$base/threads/bench/t/big"
+run signed-in-widget-200 -H "Cookie: $embed_cookie" "$frame"
 run moderator-queue -H "Cookie: $cookie" "$base/moderation/"
 run post-comment -s bench/post.lua "$base/api/v1/sites/bench/threads/a1/comments"
 run read-while-posting -s bench/read_while_posting.lua "$frame"
+run signed-in-while-posting -s bench/signed_in_while_posting.lua "$frame"
 echo "peak RSS: $(peak_rss)"

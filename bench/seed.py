@@ -3,7 +3,9 @@ comments waiting in the moderation queue.
 
 Usage: python bench/seed.py DATABASE_URL OUT_DIR
 Writes OUT_DIR/session.txt with a signed-in session cookie and its CSRF token, for the
-signed-in, posting and moderator benchmarks (the reader, r0, is also an admin).
+signed-in, posting and moderator benchmarks (the reader, r0, is also an admin), and on
+its third line the same reader's widget session cookie (signed in to the bench site's
+widget, as the sign-in popup does).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from commentsvc import create_app
-from commentsvc.accounts import passwords
+from commentsvc.accounts import passwords, widget_sign_in
 from commentsvc.accounts.identity import display_name_key
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import sites
@@ -140,6 +142,7 @@ def main() -> None:
         db.drop_all()
         db.create_all()
         site = sites.create_site("bench", "Bench News", [ORIGIN])
+        site_id = site.id
         hashed = passwords.hash_password(PASSWORD)
         readers = []
         for i in range(50):
@@ -175,7 +178,20 @@ def main() -> None:
     assert token, "sign-in failed: no CSRF token on the account page"
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     assert cookie is not None
-    (out / "session.txt").write_text(f"{cookie.key}={cookie.value}\n{token.group(1)}\n")
+    # The same reader signed in to the bench site's widget (its own cookie, under /embed).
+    with app.app_context():
+        signed_in = db.session.scalar(db.select(Reader).filter_by(email="r0@example.org"))
+        assert signed_in is not None
+        code = widget_sign_in.create_embed_code(signed_in, site_id)
+    exchange = client.post(
+        "/embed/bench/session", data={"code": code}, headers={"Origin": "http://127.0.0.1:8000"}
+    )
+    assert exchange.status_code == 200, exchange.text
+    embed = client.get_cookie("commentsvc_embed", path="/embed")
+    assert embed is not None
+    (out / "session.txt").write_text(
+        f"{cookie.key}={cookie.value}\n{token.group(1)}\n{embed.key}={embed.value}\n"
+    )
     print("seeded: 1 thread of 200 comments, 1000 threads of 10, 200 pending comments")
 
 

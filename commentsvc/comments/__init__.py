@@ -7,7 +7,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from commentsvc.comments import cli
+    from commentsvc.comments import cli, rendering
     from commentsvc.comments import looks as widget_looks
     from commentsvc.comments.views import (
         admin,
@@ -28,3 +28,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(widget_looks.requested_theme, "widget_theme")
     app.add_template_global(widget_looks.stylesheet_url, "site_stylesheet_url")
     app.cli.add_command(cli.sites_group)
+    # Comments as a thread page shows them (the admin's widget preview uses it too).
+    app.add_template_global(rendering.comment_items, "comment_items")

@@ -135,7 +135,11 @@ def test_reader_signs_in_through_the_popup_and_comments_in_the_widget(
     hasty = comment_item(widget, "Posted in haste.")
     expect(hasty).to_have_count(1)
     expect_iframe_fits(page)
-    hasty.get_by_role("button", name="Delete").click()
+    # Delete asks first, and says what happens.
+    hasty.get_by_text("Delete", exact=True).click()
+    expect(hasty.get_by_text("Your comment will be removed from the thread.")).to_be_visible()
+    expect_iframe_fits(page)
+    hasty.get_by_role("button", name="Delete comment").click()
     expect(widget.get_by_text("Posted in haste.")).to_have_count(0)
     expect(widget.locator("li.comment")).to_have_count(3)
     expect_iframe_fits(page)

@@ -39,7 +39,8 @@ def test_reader_reports_a_comment_inside_the_embedded_widget(
     item = widget.locator(f"#c{cid}")
     # From the keyboard: a mouse click right after the frame's reload can land while the
     # host page is still resizing the frame (layout shift), and miss.
-    item.get_by_text("Report", exact=True).press("Enter")
+    # "Report" is a link to the page with the one Report form, under this comment.
+    item.get_by_role("link", name="Report").press("Enter")
     expect(item.get_by_role("group", name="What is wrong with this comment?")).to_be_visible()
     item.get_by_label("Abuse or harassment").check()
     item.get_by_label("Details (needed for “Something else”)").fill("Calls readers traitors.")

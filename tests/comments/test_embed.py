@@ -163,7 +163,7 @@ def test_edit_in_time_is_marked_edited_and_later_refused(app, alice):
     assert act(alice, "edit", cid, body="second").status_code == 303
     page = alice.get(PAGE)
     assert "second" in page.text
-    assert '<span class="mark">edited</span>' in page.text
+    assert re.search(r'<span class="mark edited">edited <time datetime="[^"]+\+00:00"', page.text)
     with app.app_context():
         db.session.execute(update(Site).values(edit_window_seconds=0))
         db.session.commit()

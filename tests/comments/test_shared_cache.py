@@ -94,8 +94,12 @@ def test_a_signed_in_reader_never_gets_the_anonymous_copy_nor_leaves_theirs(app,
 def test_a_session_cookie_even_an_invalid_one_goes_past_the_copy(app, client, site_id):
     read(app, client, PAGE)
     client.set_cookie("commentsvc_embed", "not-a-session", path="/embed", secure=True)
+    checks = kept(app).stamps.checks
     _text, statements = read(app, client, PAGE)
-    assert statements > 1
+    # Rendered by the app (which keeps the thread's rows, so one statement may do),
+    # without the copy's check.
+    assert statements >= 1
+    assert kept(app).stamps.checks == checks
     # Cookies that are not the service's sessions (say, a consent choice) do not.
     other = app.test_client()
     other.set_cookie("site_consent", "analytics", path="/")
@@ -169,7 +173,7 @@ def test_the_cache_can_be_turned_off(smtp_server, tmp_path):
         sites.create_site("demo", "Demo", [ORIGIN])
     client = app.test_client()
     read(app, client, PAGE)
-    assert read(app, client, PAGE)[1] >= 2  # rendered again
+    assert read(app, client, PAGE)[1] >= 1  # rendered again: the app reads the thread
 
 
 def test_when_the_check_fails_the_app_answers(app, client, site_id):

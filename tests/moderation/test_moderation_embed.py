@@ -3,6 +3,7 @@ and closed threads explained, the no-JavaScript form's brakes, posting rate limi
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -34,8 +35,13 @@ def test_reader_reports_a_comment_once_and_sees_it_marked(app, ids):
     cid = post(app, ids.alice, "You are all idiots")
     bob = client_for(app, "bob@example.org")
     page = bob.get(PAGE)
-    assert "<summary>Report</summary>" in page.text
-    assert "What is wrong with this comment?" in page.text
+    # A Report link per comment; its page has the one Report form, under that comment.
+    link = re.search(r'<a class="report" href="([^"]+)"[^>]*>Report</a>', page.text)
+    assert link is not None
+    assert "What is wrong with this comment?" not in page.text
+    chosen = bob.get(html.unescape(link.group(1)).split("#")[0])
+    assert chosen.text.count("What is wrong with this comment?") == 1
+    assert f'action="/threads/demo/c/{cid}/report/a1"' in chosen.text
     response = report(bob, cid, "abuse", "Insults everyone")
     assert response.status_code == 303
     assert response.headers["Location"] == f"{PAGE}#c{cid}"
@@ -45,8 +51,8 @@ def test_reader_reports_a_comment_once_and_sees_it_marked(app, ids):
     assert again.status_code == 409
     assert "You already reported this comment." in again.text
     # The author has no Report button on their own comment; anonymous readers none at all.
-    assert "<summary>Report</summary>" not in client_for(app, "alice@example.org").get(PAGE).text
-    assert "<summary>Report</summary>" not in app.test_client().get(PAGE).text
+    assert 'class="report"' not in client_for(app, "alice@example.org").get(PAGE).text
+    assert 'class="report"' not in app.test_client().get(PAGE).text
     with app.app_context():
         stored = db.session.scalars(select(Report)).one()
         assert (stored.reader_id, stored.reason, stored.text) == (
@@ -62,7 +68,7 @@ def test_report_form_errors_keep_the_text_and_explain(app, ids):
     response = report(bob, cid, "other", "   ")
     assert response.status_code == 422
     assert "Tell us what is wrong with this comment." in response.text
-    assert re.search(r'<details class="report" open>', response.text)
+    assert re.search(rf'<details class="report" id="report-{cid}" open>', response.text)
     response = report(bob, cid, "nonsense", "keep these words")
     assert response.status_code == 422
     assert "Choose why you are reporting this comment." in response.text

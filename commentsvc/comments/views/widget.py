@@ -25,6 +25,7 @@ from commentsvc.comments import (
     notify,
     posting,
     reading,
+    rendering,
     reports,
     setup,
     sites,
@@ -33,7 +34,7 @@ from commentsvc.comments import (
 )
 from commentsvc.comments.forms import CommentForm, VoteForm
 from commentsvc.comments.limits import limit_posting
-from commentsvc.comments.models import CommentStatus, ReportReason, SightingKind, Site, Thread
+from commentsvc.comments.models import CommentStatus, SightingKind, Site, Thread
 from commentsvc.comments.page_cache import mark_shareable
 from commentsvc.comments.views import fragments
 from commentsvc.consent import policies
@@ -77,7 +78,7 @@ def viewer(site: Site) -> Reader | None:
 def _thread_args() -> dict[str, str]:
     """The query parameters that identify the embedding page, kept across redirects
     (on a POST, those of the page the form was on)."""
-    return fragments.thread_args()
+    return rendering.thread_args()
 
 
 def _frame_origin(site: Site) -> str | None:
@@ -161,7 +162,10 @@ def _render_thread(
         # Why there is no comment form, if there is none (the page says so instead).
         "refusal": refusal,
     }
-    reader_context(reader, thread_row)
+    # Comments this reader reported show "reported" instead of the Report link.
+    g.my_reports = reports.reported_ids(reader.id, thread_row.id) if reader else set()
+    g.form_started = rules.form_token()
+    g.reply_emails_default = notify.settings_for(reader.id).reply_emails if reader else False
     try:
         page = reading.read_thread(
             thread_row,
@@ -172,8 +176,12 @@ def _render_thread(
         )
     except Invalid as exc:
         return _error_page(str(exc), 400)
+    # Kept fragments and this reader's controls (comments/rendering.py).
+    items = rendering.comment_items(site, thread_row, reader, page.comments, failed)
     # The output of our own autoescaping template, not reader input.
-    comments_html = Markup(render_template("embed/_comments.html", page=page, **context))  # noqa: S704
+    comments_html = Markup(  # noqa: S704
+        render_template("embed/_comments.html", items=items, page=page, **context)
+    )
     if request.args.get("partial"):
         html = str(comments_html)
     else:
@@ -184,19 +192,9 @@ def _render_thread(
     return html, status
 
 
-def reader_context(reader: Reader | None, thread_row: Thread) -> None:
-    """What the comment template reads about this reader, once per page (or fragment)."""
-    # Comments this reader reported show "reported" instead of the Report form.
-    g.my_reports = reports.reported_ids(reader.id, thread_row.id) if reader else set()
-    # The Report form's choices, named once for every comment of the page.
-    g.report_reasons = [(r.value, r.label) for r in ReportReason] if reader else []
-    g.form_started = rules.form_token()
-    g.reply_emails_default = notify.settings_for(reader.id).reply_emails if reader else False
-
-
 def _thread_path(site: Site, thread_row: Thread) -> str:
     """This thread page's path with the embedding page's parameters (no paging)."""
-    return fragments.thread_path(site, thread_row)
+    return rendering.thread_path(site, thread_row)
 
 
 def _error_page(message: str, status: int, field: str = "") -> Page:
@@ -207,8 +205,7 @@ def _error_page(message: str, status: int, field: str = "") -> Page:
 
 def _changed(site: Site, thread_row: Thread, reader: Reader, comment_id: int) -> Response:
     """The widget's script's answer to an action on one comment: that comment, now."""
-    reader_context(reader, thread_row)
-    html = fragments.comment_item(site, thread_row, reader, comment_id)
+    html = rendering.comment_item(site, thread_row, reader, comment_id)
     return Response(str(html), 200 if html else 204, mimetype="text/html")
 
 

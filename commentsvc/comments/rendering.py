@@ -1,0 +1,402 @@
+"""Thread pages without a template walk over every comment.
+
+What every reader sees of a comment (avatar, author, times, marks, text: the
+`fragment` macro of templates/embed/_comment.html) is rendered once per version of the
+comment and language, and kept in a bounded per-process cache. The key holds
+everything the fragment shows (status, author id and name, pin, times, text), so any
+visible change (an edit, a delete, a moderator's decision, a pin, a rename, the
+author's account deletion) makes a new key: a stale fragment cannot be served, and
+pending comments (only their author reads them) have keys of their own.
+
+Around each fragment, `_Layer` adds what belongs to this reader (score and own vote,
+reply, edit and delete forms, the Report link) from strings translated and escaped
+once per page. The full Report form appears once at most, under the comment the
+reader chose (?report=<id>). `comment_item` gives one comment's <li> as the page has it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, cast
+
+from flask import current_app, g, get_template_attribute, request, url_for
+from flask_babel import format_datetime, get_locale, gettext, ngettext
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+from commentsvc.accounts.models import Reader
+from commentsvc.comments import looks, notify, reading, reports
+from commentsvc.comments.avatars import avatar
+from commentsvc.comments.models import ReportReason, Site, Thread
+from commentsvc.core import links
+from commentsvc.moderation import rules
+
+# Replies shown before "Show N more replies".
+SHOWN_REPLIES = 3
+_SENTINEL = 987654321  # a comment id in URL templates, replaced by each comment's
+EXTENSION = "commentsvc.fragments"
+
+
+class FragmentCache:
+    """Least recently used fragments go first once they pass max_bytes in total."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._data: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Markup | None:
+        with self._lock:
+            found = self._data.get(key)
+            if found is not None:
+                self._data.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, html: Markup, size: int) -> None:
+        with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._size -= len(old) * 2
+            self._data[key] = html
+            self._size += size
+            while self._size > self.max_bytes and self._data:
+                _key, dropped = self._data.popitem(last=False)
+                self._size -= len(dropped) * 2
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+def fragments() -> FragmentCache:
+    """This process's fragment cache (FRAGMENT_CACHE_BYTES, default 16 MiB)."""
+    cache = current_app.extensions.get(EXTENSION)
+    if cache is None:
+        limit = int(current_app.config.get("FRAGMENT_CACHE_BYTES", 16 * 1024 * 1024))
+        cache = current_app.extensions.setdefault(EXTENSION, FragmentCache(limit))
+    return cast(FragmentCache, cache)
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A time as the page shows it: machine-readable, short, and exact (the title)."""
+
+    iso: str
+    short: str
+    exact: str
+
+
+def _moment(at: datetime) -> Moment:
+    return Moment(at.isoformat(), format_datetime(at, "short"), format_datetime(at, "long"))
+
+
+def fragment(
+    c: reading.CommentView, locale: str | None = None, cache: FragmentCache | None = None
+) -> Markup:
+    """The shared part of a comment: the same for every reader in this language."""
+    locale = locale or str(get_locale())
+    key: tuple[Any, ...] = (locale, c.id, c.status, c.author_id, c.author_name, c.pinned)
+    key += (c.created_at, c.edited_at, c.body_html)
+    cache = cache or fragments()
+    found = cache.get(key)
+    if found is not None:
+        return found
+    macro = get_template_attribute("embed/_comment.html", "fragment")
+    edited = _moment(c.edited_at) if c.edited_at is not None else None
+    # The output of our own autoescaping template.
+    html = Markup(macro(c, avatar(c.author_id, c.author_name), _moment(c.created_at), edited))  # noqa: S704
+    # The key keeps the text too: both count (two bytes a character is about right).
+    cache.put(key, html, (len(html) + len(c.body_html)) * 2 + 200)
+    return html
+
+
+class _Labels:
+    """The controls' words in one language, translated and escaped once per process."""
+
+    _by_locale: ClassVar[dict[str, _Labels]] = {}
+
+    def __init__(self) -> None:
+        self.score = escape(gettext("Score"))
+        self.vote_up, self.vote_down = escape(gettext("Vote up")), escape(gettext("Vote down"))
+        self.reply, self.post_reply = escape(gettext("Reply")), escape(gettext("Post reply"))
+        before, _name, after = str(escape(gettext("Reply to %(name)s"))).partition("%(name)s")
+        self.reply_to = (before, after)
+        self.former = gettext("Former reader")
+        self.edit, self.edit_label = escape(gettext("Edit")), escape(gettext("Edit your comment"))
+        self.save = escape(gettext("Save changes"))
+        self.report, self.reported = (
+            escape(gettext("Report")),
+            escape(gettext("You reported this comment")),
+        )
+        self.delete = escape(gettext("Delete"))
+        self.delete_keeps = escape(
+            gettext("Your comment will be replaced by “deleted” while replies remain.")
+        )
+        self.delete_removes = escape(gettext("Your comment will be removed from the thread."))
+        self.delete_confirm = escape(gettext("Delete comment"))
+        self._more: dict[int, Markup] = {}
+        # Plain text from here on: f-strings need no Markup.__format__ per use.
+        for name, value in vars(self).items():
+            if isinstance(value, Markup):
+                setattr(self, name, str(value))
+
+    def more(self, n: int) -> Markup:
+        if n not in self._more:
+            self._more[n] = escape(
+                ngettext("Show %(num)d more reply", "Show %(num)d more replies", n)
+            )
+        return self._more[n]
+
+    @classmethod
+    def now(cls) -> _Labels:
+        locale = str(get_locale())
+        found = cls._by_locale.get(locale)
+        if found is None:
+            found = cls._by_locale[locale] = cls()
+        return found
+
+
+def thread_args() -> dict[str, str]:
+    """The parameters that identify the embedding page, kept across pages, redirects and
+    forms: on a POST, those of the page the form was on (core.links.page_args), so that
+    every answer, a refused one included, still knows the frame's parent origin. The
+    theme only when it is light or dark (auto is the default)."""
+    args = links.page_args()
+    keep = {}
+    for name in ("title", "url", "sig", "origin", "sort"):
+        value = args.get(name)
+        if value:
+            keep[name] = value[:2000]
+    theme = looks.requested_theme()
+    if theme != looks.AUTO:
+        keep["theme"] = theme
+    return keep
+
+
+def _url_parts(endpoint: str, site: Site, thread: Thread) -> tuple[str, str]:
+    """A comment action's URL around its comment id, made once per page."""
+    url = url_for(
+        f"{request.blueprint}.{endpoint}", site_slug=site.slug, comment_id=_SENTINEL, key=thread.key
+    )
+    before, after = url.split(f"/c/{_SENTINEL}/", 1)
+    return str(escape(before + "/c/")), str(escape("/" + after))
+
+
+class _Layer:
+    """One reader's controls around the shared fragments, for one page."""
+
+    def __init__(
+        self,
+        site: Site,
+        thread: Thread,
+        reader: Reader | None,
+        failed: dict[str, Any],
+        report_id: int | None,
+    ) -> None:
+        self.site, self.thread, self.reader, self.failed = site, thread, reader, failed
+        self.labels = _Labels.now()
+        self.locale, self.cache = str(get_locale()), fragments()
+        self.verified = reader is not None and reader.is_verified
+        self.report_id = report_id
+        self.my_reports: set[int] = set()
+        if reader is None:
+            return
+        # Only signed-in readers have forms, and so a CSRF token: anonymous pages are
+        # shared (comments/page_cache.py) and must not start a session.
+        self.here = str(escape(thread_path(site, thread)))
+        self.hidden = str(
+            Markup(
+                '<input type="hidden" name="csrf_token" value="{}">'
+                '<input type="hidden" name="next" value="{}">'
+            ).format(generate_csrf(), thread_path(site, thread))
+        )
+        self.urls = {e: _url_parts(e, site, thread) for e in ("vote", "edit", "delete")}
+        self.post_url = str(
+            escape(url_for(f"{request.blueprint}.post", site_slug=site.slug, key=thread.key))
+        )
+        back = _page_url(site, thread)
+        self.back = back
+        self.report_url = str(escape(back + ("&" if "?" in back else "?") + "report="))
+        if "my_reports" not in g:
+            g.my_reports = reports.reported_ids(reader.id, thread.id)
+        self.my_reports = g.my_reports
+        if "form_started" not in g:
+            g.form_started = rules.form_token()
+        if "reply_emails_default" not in g:
+            g.reply_emails_default = notify.settings_for(reader.id).reply_emails
+        # The reply form's abuse brakes and e-mail choice, rendered once, per comment below.
+        antispam = get_template_attribute("embed/_antispam.html", "antispam")
+        emails = get_template_attribute("embed/_notify.html", "reply_emails")
+        self.antispam, self.emails = str(antispam("{uid}")), str(emails("{uid}"))
+
+    def url(self, endpoint: str, cid: int) -> str:
+        before, after = self.urls[endpoint]
+        return f"{before}{cid}{after}"
+
+    def items(self, comments: Iterable[reading.CommentView]) -> str:
+        return "".join(self.item(c) for c in comments)
+
+    def item(self, c: reading.CommentView) -> str:
+        pinned = " pinned" if c.pinned else ""
+        parts = [
+            f'<li class="comment depth-{c.display_depth}{pinned}" id="c{c.id}">'
+            f'<article aria-labelledby="c{c.id}-author">',
+            fragment(c, self.locale, self.cache),
+        ]
+        if not c.is_deleted:
+            parts.append(self.footer(c))
+        parts.append("</article>")
+        if c.replies:
+            shown, rest = c.replies[:SHOWN_REPLIES], c.replies[SHOWN_REPLIES:]
+            parts.append(f'<ol class="replies">{self.items(shown)}</ol>')
+            if rest:
+                parts.append(
+                    f'<details class="more-replies"><summary>{self.labels.more(len(rest))}'
+                    f'</summary><ol class="replies">{self.items(rest)}</ol></details>'
+                )
+        parts.append("</li>")
+        return "".join(parts)
+
+    def footer(self, c: reading.CommentView) -> str:
+        lab = self.labels
+        parts = [
+            f'<footer class="actions"><span class="score" aria-label="{lab.score}">{c.score}</span>'
+        ]
+        acting = self.verified and not self.thread.locked and not c.is_pending
+        if acting and not c.is_mine:
+            parts.append(self.votes(c))
+        if acting:
+            parts.append(self.reply(c))
+        if c.can_edit and not self.thread.locked:
+            parts.append(self.edit(c))
+        if self.verified and not c.is_mine and not c.is_pending:
+            parts.append(self.report(c))
+        if c.is_mine:
+            parts.append(self.delete(c))
+        parts.append("</footer>")
+        return "".join(parts)
+
+    def votes(self, c: reading.CommentView) -> str:
+        action = self.url("vote", c.id)
+        out = []
+        for value, sign, name in ((1, "▲", self.labels.vote_up), (-1, "▼", self.labels.vote_down)):
+            pressed = c.my_vote == value
+            out.append(
+                f'<form method="post" class="inline" action="{action}">{self.hidden}'
+                f'<input type="hidden" name="value" value="{0 if pressed else value}">'
+                f'<button type="submit" class="vote" aria-label="{name}"'
+                f' aria-pressed="{"true" if pressed else "false"}">{sign}</button></form>'
+            )
+        return "".join(out)
+
+    def _failed(self, field: str, cid: int) -> tuple[str, Markup, Markup]:
+        """The open attribute, kept text and error of a form the reader sent in vain."""
+        failed = self.failed
+        if not failed or failed.get(field) != cid:
+            return "", Markup(""), Markup("")
+        error = Markup('<p class="error" role="alert">{}</p>').format(failed.get("error", ""))
+        return " open", escape(failed.get("body", "")), error
+
+    def reply(self, c: reading.CommentView) -> str:
+        lab = self.labels
+        is_open, body, error = self._failed("parent_id", c.id)
+        name = c.author_name or lab.former
+        before, after = lab.reply_to
+        uid = str(c.id)
+        return (
+            f'<details class="reply"{is_open}><summary>{lab.reply}</summary>'
+            f'<form method="post" action="{self.post_url}">{self.hidden}'
+            f'<input type="hidden" name="parent_id" value="{c.id}">'
+            f"{self.antispam.replace('{uid}', uid)}"
+            f'<label for="reply-{c.id}">{before}{escape(name)}{after}</label>'
+            f'<textarea id="reply-{c.id}" name="body" rows="3" maxlength="10000" required>'
+            f"{body}</textarea>{error}{self.emails.replace('{uid}', uid)}"
+            f'<button type="submit">{lab.post_reply}</button></form></details>'
+        )
+
+    def edit(self, c: reading.CommentView) -> str:
+        lab = self.labels
+        is_open, body, error = self._failed("comment_id", c.id)
+        text = body if is_open else escape(c.source)
+        return (
+            f'<details class="edit"{is_open}><summary>{lab.edit}</summary>'
+            f'<form method="post" action="{self.url("edit", c.id)}">{self.hidden}'
+            f'<label for="edit-{c.id}">{lab.edit_label}</label>'
+            f'<textarea id="edit-{c.id}" name="body" rows="3" maxlength="10000" required>'
+            f"{text}</textarea>{error}"
+            f'<button type="submit">{lab.save}</button></form></details>'
+        )
+
+    def report(self, c: reading.CommentView) -> str:
+        if c.id in self.my_reports:
+            return f'<span class="mark reported">{self.labels.reported}</span>'
+        chosen = self.report_id == c.id or (self.failed and self.failed.get("report_id") == c.id)
+        if not chosen:
+            return (
+                f'<a class="report" href="{self.report_url}{c.id}#report-{c.id}"'
+                f' rel="nofollow">{self.labels.report}</a>'
+            )
+        # The one full Report form of the page.
+        g.report_reasons = [(r.value, r.label) for r in ReportReason]
+        form = get_template_attribute("embed/_report.html", "report_form")
+        back = f"{self.back}#c{c.id}"
+        return str(form(c, self.site, self.thread, self.here_raw, back, self.failed))
+
+    @property
+    def here_raw(self) -> str:
+        return thread_path(self.site, self.thread)
+
+    def delete(self, c: reading.CommentView) -> str:
+        lab = self.labels
+        says = lab.delete_keeps if c.replies else lab.delete_removes
+        return (
+            f'<details class="delete"><summary>{lab.delete}</summary>'
+            f'<form method="post" action="{self.url("delete", c.id)}">{self.hidden}'
+            f'<p>{says}</p><button type="submit" class="danger">{lab.delete_confirm}</button>'
+            "</form></details>"
+        )
+
+
+def thread_path(site: Site, thread: Thread) -> str:
+    """The thread page's path with the embedding page's parameters (no paging)."""
+    values: dict[str, Any] = {"site_slug": site.slug, "key": thread.key, **thread_args()}
+    return url_for(f"{request.blueprint}.thread", **values)
+
+
+def _page_url(site: Site, thread: Thread) -> str:
+    """This page of the thread (with its "Load more" position, if any)."""
+    after = request.args.get("after")
+    values: dict[str, Any] = {"site_slug": site.slug, "key": thread.key, **thread_args()}
+    if after:
+        values["after"] = after[:100]
+    return url_for(f"{request.blueprint}.thread", **values)
+
+
+def _report_choice() -> int | None:
+    chosen = request.args.get("report", "")
+    return int(chosen) if chosen.isdigit() and len(chosen) < 19 else None
+
+
+def comment_items(
+    site: Site,
+    thread: Thread,
+    reader: Reader | None,
+    comments: Iterable[reading.CommentView],
+    failed: dict[str, Any] | None = None,
+) -> Markup:
+    """The <li> of each comment, with replies, as this reader sees them."""
+    layer = _Layer(site, thread, reader, failed or {}, _report_choice())
+    return Markup(layer.items(comments))  # noqa: S704 - escaped piece by piece above
+
+
+def comment_item(site: Site, thread: Thread, reader: Reader | None, comment_id: int) -> Markup:
+    """One comment's <li> with its replies, exactly as this reader sees it on the thread
+    page (for in-place updates); empty if the reader cannot see it."""
+    view = reading.read_comment(thread, site, reader.id if reader else None, comment_id)
+    if view is None:
+        return Markup("")
+    return comment_items(site, thread, reader, [view])

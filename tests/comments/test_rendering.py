@@ -1,0 +1,255 @@
+"""Thread pages built from kept comment fragments (comments/rendering.py): never a stale
+fragment, nobody else's pending comment, the reader's own controls, avatars and times."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import update
+
+from commentsvc.accounts import profile
+from commentsvc.accounts.models import Reader
+from commentsvc.comments import reading, rendering, sites, threads
+from commentsvc.comments.models import Site
+from commentsvc.core.extensions import db
+from commentsvc.moderation import decisions
+from tests.comments.test_embed import ORIGIN, PAGE, WWW, act, comment_ids, post, posted, widget
+from tests.comments.test_thread_queries import add_comments
+from tests.factories import PASSWORD, make_reader, sign_in
+
+
+@pytest.fixture
+def site_id(app: Flask, client: FlaskClient) -> int:
+    with app.app_context():
+        site_id = sites.create_site("demo", "Demo", [ORIGIN, WWW]).id
+    assert client.get(PAGE).status_code == 200  # the first view creates the thread
+    return site_id
+
+
+@pytest.fixture
+def alice(app: Flask, site_id: int) -> FlaskClient:
+    return widget(app, "alice@example.org", "Alice Liddell", site_id)
+
+
+@pytest.fixture
+def bob(app: Flask, site_id: int) -> FlaskClient:
+    return widget(app, "bob@example.org", "Bob", site_id)
+
+
+def item(page: str, cid: int) -> str:
+    """The comment's own article (not its replies)."""
+    match = re.search(rf'<li class="comment[^"]*" id="c{cid}">(.*?)</article>', page, re.S)
+    assert match is not None, f"c{cid} not on the page"
+    return match.group(1)
+
+
+def reader(app: Flask, email: str) -> Reader:
+    found: Reader | None = db.session.scalar(db.select(Reader).filter_by(email=email))
+    assert found is not None
+    return found
+
+
+def moderator(app: Flask) -> Reader:
+    make_reader(app, "admin@example.org", "Admin", is_admin=True)
+    return reader(app, "admin@example.org")
+
+
+def test_a_renamed_author_shows_the_new_name_and_initials(app, alice, bob):
+    cid = posted(alice, "words")
+    before = item(bob.get(PAGE).text, cid)
+    assert "Alice Liddell" in before
+    assert ">AL</text>" in before
+    with app.app_context():
+        profile.change_display_name(reader(app, "alice@example.org"), "Zed Quinn")
+    for client in (bob, alice, FlaskClient(app)):
+        after = item(client.get(PAGE).text, cid)
+        assert "Zed Quinn" in after
+        assert ">ZQ</text>" in after
+        assert "Alice" not in after
+
+
+def test_an_edit_shows_the_new_text_with_its_time_to_every_reader(app, alice, bob):
+    cid = posted(alice, "first words")
+    assert "first words" in bob.get(PAGE).text
+    assert act(alice, "edit", cid, body="second words").status_code == 303
+    for client in (bob, alice):
+        text = item(client.get(PAGE).text, cid)
+        assert "second words" in text
+        assert "first words" not in text
+        assert re.search(r'class="mark edited">edited <time datetime="[^"]+" title="', text)
+
+
+def test_a_pending_comment_is_seen_by_its_author_only_until_approved(app, alice, bob):
+    shared = posted(alice, "published first")
+    bob.get(PAGE)  # the thread's rows and fragments are kept
+    with app.app_context():
+        db.session.execute(update(Site).values(moderation_policy="hold_all"))
+        db.session.commit()
+    held = posted(bob, "held words")
+    reply = posted(bob, "held reply", parent_id=str(shared))
+    mine = bob.get(PAGE).text
+    assert "awaiting moderation" in item(mine, held)
+    assert "held reply" in mine
+    for client in (alice, FlaskClient(app)):
+        page = client.get(PAGE).text
+        assert "held words" not in page
+        assert "held reply" not in page
+        assert "awaiting moderation" not in page
+        assert held not in comment_ids(client.get(PAGE))
+    with app.app_context():
+        mod = moderator(app)
+        decisions.decide(mod, held, decisions.Decision.APPROVE)
+        decisions.decide(mod, reply, decisions.Decision.REJECT, reason="Off-topic")
+    page = alice.get(PAGE).text
+    assert "held words" in item(page, held)
+    assert "awaiting moderation" not in page
+    assert "held reply" not in page
+    assert "held reply" not in bob.get(PAGE).text  # rejected: gone for its author too
+
+
+def test_votes_pins_and_deletes_show_at_once(app, alice, bob):
+    cid = posted(alice, "pin me")
+    assert '<span class="score" aria-label="Score">0</span>' in item(bob.get(PAGE).text, cid)
+    assert act(bob, "vote", cid, value="1").status_code == 303
+    text = item(bob.get(PAGE).text, cid)
+    assert '<span class="score" aria-label="Score">1</span>' in text
+    assert 'aria-label="Vote up" aria-pressed="true"' in text
+    anonymous = item(FlaskClient(app).get(PAGE).text, cid)
+    assert '<span class="score" aria-label="Score">1</span>' in anonymous
+    with app.app_context():
+        decisions.set_pinned(moderator(app), cid, True)
+    page = alice.get(PAGE).text
+    assert f'<li class="comment depth-0 pinned" id="c{cid}">' in page
+    assert '<span class="mark">pinned</span>' in item(page, cid)
+    with app.app_context():
+        decisions.decide(
+            reader(app, "admin@example.org"), cid, decisions.Decision.DELETE, "Spam", "approved"
+        )
+    assert "pin me" not in bob.get(PAGE).text
+
+
+def test_a_deleted_account_leaves_a_neutral_placeholder(app, alice, bob):
+    top = posted(alice, "alice wrote this")
+    posted(bob, "bob answers", parent_id=str(top))
+    assert "Alice Liddell" in bob.get(PAGE).text
+    with app.app_context():
+        profile.delete_account(reader(app, "alice@example.org"), PASSWORD)
+    page = bob.get(PAGE).text
+    text = item(page, top)
+    assert "Alice" not in page
+    assert "alice wrote this" not in page
+    assert "Deleted comment" in text
+    assert 'class="avatar neutral"' in text
+
+
+def test_avatars_are_local_decorative_and_differ_per_reader(app, alice, bob):
+    a, b = posted(alice, "one"), posted(bob, "two")
+    page = bob.get(PAGE).text
+    avatars = [re.search(r"<svg class=\"avatar\".*?</svg>", item(page, c), re.S) for c in (a, b)]
+    assert all(avatars)
+    first, second = (m.group(0) for m in avatars if m)
+    for svg in (first, second):
+        assert 'aria-hidden="true"' in svg
+        assert "http" not in svg
+        assert "href" not in svg
+        assert "url(" not in svg
+    assert re.search(r'fill="(hsl[^"]+)"', first) != re.search(r'fill="(hsl[^"]+)"', second)
+    assert "<img" not in page
+    assert "example.org" not in page.replace("bob@example.org", "")  # no e-mail hash
+
+
+def test_times_are_localised_with_the_exact_time_as_title(app, alice, bob):
+    cid = posted(alice, "words")
+    text = item(bob.get(PAGE, headers={"Accept-Language": "ru"}).text, cid)
+    match = re.search(r'<time datetime="([^"]+)" title="([^"]+)">([^<]+)</time>', text)
+    assert match is not None
+    iso, exact, short = match.groups()
+    assert iso.endswith("+00:00")
+    assert "UTC" not in short
+    assert short != iso
+    assert exact != short
+
+
+def test_the_report_form_is_on_the_page_once_at_most(app, alice, bob):
+    ids = [posted(alice, f"comment {n}") for n in range(3)]
+    page = bob.get(PAGE).text
+    assert page.count('<a class="report" href=') == 3
+    assert "What is wrong with this comment?" not in page
+    link = re.search(rf'<a class="report" href="([^"]+#report-{ids[1]})"', page)
+    assert link is not None
+    chosen = bob.get(html.unescape(link.group(1)).split("#")[0]).text
+    assert chosen.count("What is wrong with this comment?") == 1
+    assert chosen.count('name="reason"') == 5
+    form = item(chosen, ids[1])
+    assert f'action="/embed/demo/c/{ids[1]}/report/a1"' in form
+    # Sent as a plain form, the report is taken and the page goes back to the comment.
+    sent = act(bob, "report", ids[1], reason="spam", text="")
+    assert sent.status_code == 303
+    assert sent.headers["Location"].endswith(f"#c{ids[1]}")
+    assert "You reported this comment" in item(bob.get(PAGE).text, ids[1])
+
+
+def test_delete_asks_first_and_says_what_stays(app, alice, bob):
+    lonely = posted(alice, "lonely")
+    answered = posted(alice, "answered")
+    posted(bob, "a reply", parent_id=str(answered))
+    page = alice.get(PAGE).text
+    lone, kept = item(page, lonely), item(page, answered)
+    for text in (lone, kept):
+        assert '<details class="delete"><summary>Delete</summary>' in text
+    assert "will be removed" in lone
+    assert "replaced by “deleted” while replies remain" in kept
+    assert 'class="delete"' not in item(bob.get(PAGE).text, answered)  # not bob's
+    assert act(alice, "delete", answered).status_code == 303
+    page = bob.get(PAGE).text
+    assert "This comment was deleted." in item(page, answered)
+    assert "a reply" in page
+
+
+def test_the_first_party_page_is_paged_like_the_widget(app, client, site_id):
+    with app.app_context():
+        found = threads.find_existing_thread("demo", "a1")
+        assert found is not None
+        thread_id = found[1].id
+    make_reader(app)
+    add_comments(app, thread_id, reading.PAGE_SIZE + 5)
+    sign_in(client)
+    first = client.get("/threads/demo/t/a1")
+    assert len(comment_ids(first)) == reading.PAGE_SIZE
+    more = re.search(r'data-action="load-more" href="([^"]+)"', first.text)
+    assert more is not None
+    second = client.get(html.unescape(more.group(1)))
+    assert len(comment_ids(second)) == 5
+    assert not set(comment_ids(first)) & set(comment_ids(second))
+
+
+def test_comment_item_is_the_li_of_the_page(app, alice, bob):
+    top = posted(alice, "top")
+    posted(bob, "reply", parent_id=str(top))
+    page = bob.get(PAGE).text
+    with app.test_request_context(PAGE):
+        from flask_login import login_user
+
+        me = reader(app, "bob@example.org")
+        login_user(me)
+        found = threads.find_existing_thread("demo", "a1")
+        assert found is not None
+        site, thread = found
+        li = str(rendering.comment_item(site, thread, me, top))
+    assert li.startswith(f'<li class="comment depth-0" id="c{top}">')
+    strip = re.compile(r'name="(csrf_token|started)" value="[^"]*"')
+    assert strip.sub("", li) in strip.sub("", page)
+    assert "reply" in li
+
+
+def test_a_refused_reply_keeps_the_text_open_under_its_comment(app, alice, bob):
+    cid = posted(alice, "top")
+    refused = post(bob, "", parent_id=str(cid))
+    assert refused.status_code == 422
+    text = item(refused.text, cid)
+    assert '<details class="reply" open>' in text
+    assert 'role="alert"' in text
