@@ -418,6 +418,21 @@
         item.replaceWith(t.content);
         added.forEach(function (el) { enhance(el); restore(el); });
       }).catch(function () { window.location.href = link.href; });
+    } else if (link.classList.contains("report") && window.fetch) {
+      // The Report form comes with the page (?report=<id>): take just that comment.
+      event.preventDefault();
+      var li = link.closest("li.comment");
+      partial(link.href.split("#")[0]).then(function (html) {
+        var t = document.createElement("template");
+        t.innerHTML = html;
+        var fresh = t.content.getElementById(li.id);
+        if (!fresh) throw new Error("gone");
+        li.replaceWith(fresh);
+        enhance(fresh);
+        restore(fresh);
+        var choice = fresh.querySelector("details.report input");
+        if (choice) choice.focus();
+      }).catch(function () { window.location.href = link.href; });
     } else if (link.closest(".sort") && window.fetch) {
       event.preventDefault();
       sortBy(link);

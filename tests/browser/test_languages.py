@@ -65,4 +65,4 @@ def test_turkish_reader_reads_the_banner_and_comments_in_turkish(turkish_page: P
         "İstanbul ılık bir günde IŞIKLARLA aydınlandı."
     )
     expect(mine.get_by_text("Düzenle", exact=True)).to_be_visible()
-    expect(mine.get_by_role("button", name="Sil")).to_be_visible()
+    expect(mine.get_by_text("Sil", exact=True)).to_be_visible()  # opens the confirmation

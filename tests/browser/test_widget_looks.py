@@ -269,7 +269,8 @@ def test_mobile_widths_do_not_overflow_and_targets_are_big_enough(
     # Open forms must fit too.
     widget = page.frame_locator("iframe")
     widget.locator(".reply > summary").first.click()
-    widget.locator(".report > summary").first.click()
+    widget.locator("a.report").first.click()  # the Report form opens under its comment
+    expect(widget.locator("details.report form")).to_be_visible()
     expect_iframe_fits(page)
     assert overflow(page) == []
     assert overflow(frame) == []
@@ -315,7 +316,8 @@ def test_axe_finds_nothing_serious_in_either_theme(
     page.goto(f"{SERVICE_URL}/embed/demo/t/{ARTICLE}?theme={theme}")
     expect(page.get_by_text("Signed in as Dilan.")).to_be_visible()
     page.locator(".reply > summary").first.click()
-    page.locator(".report > summary").first.click()
+    page.locator("a.report").first.click()
+    expect(page.locator("details.report form")).to_be_visible()
     results = Axe().run(page)
     serious = [
         (v["id"], [n["target"] for n in v["nodes"]])
