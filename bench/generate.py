@@ -13,6 +13,7 @@ bounds the memory whatever the totals:
 - about a quarter of the comments are replies (to any earlier comment of their thread),
   2 % are waiting for a moderator and 1 % are deleted; bodies are ~300 characters of
   Markdown with a link, rendered and folded once per distinct body and reused.
+With --session FILE, r0 is signed in and the cookies written as bench/seed.py does.
 A progress line on stderr shows comments written, the rate and the time left.
 """
 
@@ -24,11 +25,12 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, text
 
-from bench.seed import ORIGIN, PASSWORD, body
+from bench.seed import ORIGIN, PASSWORD, body, write_session
 from commentsvc import create_app
 from commentsvc.accounts import passwords
 from commentsvc.accounts.identity import display_name_key
@@ -125,6 +127,8 @@ def generate(args: argparse.Namespace) -> None:
             "SECRET_KEY": "bench-secret",
             "DATABASE_URL": args.database_url,
             "TESTING": True,
+            "PUBLIC_URL": "http://127.0.0.1:8000",
+            "RATELIMIT_ENABLED": False,
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 1024,
             "ARGON2_PARALLELISM": 1,
@@ -187,7 +191,11 @@ def generate(args: argparse.Namespace) -> None:
         db.session.commit()
         db.session.execute(text("ANALYZE"))  # fresh planner statistics for the benchmarks
         db.session.commit()
+        site_id = site.id
         db.session.remove()
+    if args.session:
+        write_session(app, site_id, args.session)
+    with app.app_context():
         db.engine.dispose()
 
 
@@ -199,6 +207,9 @@ def main() -> None:
     parser.add_argument("--hot", type=int, default=10_000, help="comments in the thread 'huge'")
     parser.add_argument("--readers", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument(
+        "--session", type=Path, help="write r0's session cookies here (bench/seed.py's format)"
+    )
     args = parser.parse_args()
     started = time.monotonic()
     generate(args)

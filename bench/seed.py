@@ -15,6 +15,7 @@ import re
 import sys
 from pathlib import Path
 
+from flask import Flask
 from sqlalchemy import insert
 
 from commentsvc import create_app
@@ -123,6 +124,38 @@ def add_thread(
         )
 
 
+def write_session(app: Flask, site_id: int, path: Path) -> None:
+    """Sign r0@example.org in (first-party and in the widget of site_id) and write, one
+    per line: the session cookie, its CSRF token and the widget's cookie."""
+    client = app.test_client()
+    form = CSRF.search(client.get("/auth/sign-in").text)
+    assert form, "no CSRF token on the sign-in page"
+    client.post(
+        "/auth/sign-in",
+        data={
+            "email": "r0@example.org",
+            "password": PASSWORD,
+            "csrf_token": form.group(1),
+        },
+    )
+    token = CSRF.search(client.get("/account").text)
+    assert token, "sign-in failed: no CSRF token on the account page"
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    # The same reader signed in to the bench site's widget (its own cookie, under /embed).
+    with app.app_context():
+        signed_in = db.session.scalar(db.select(Reader).filter_by(email="r0@example.org"))
+        assert signed_in is not None
+        code = widget_sign_in.create_embed_code(signed_in, site_id)
+    exchange = client.post(
+        "/embed/bench/session", data={"code": code}, headers={"Origin": "http://127.0.0.1:8000"}
+    )
+    assert exchange.status_code == 200, exchange.text
+    embed = client.get_cookie("commentsvc_embed", path="/embed")
+    assert embed is not None
+    path.write_text(f"{cookie.key}={cookie.value}\n{token.group(1)}\n{embed.key}={embed.value}\n")
+
+
 def main() -> None:
     url, out = sys.argv[1], Path(sys.argv[2])
     app = create_app(
@@ -163,35 +196,7 @@ def main() -> None:
             add_thread(f"a{n}", 10, readers, rng, site.id, pending=1 if n < 200 else 0)
         db.session.commit()
 
-    client = app.test_client()
-    form = CSRF.search(client.get("/auth/sign-in").text)
-    assert form, "no CSRF token on the sign-in page"
-    client.post(
-        "/auth/sign-in",
-        data={
-            "email": "r0@example.org",
-            "password": PASSWORD,
-            "csrf_token": form.group(1),
-        },
-    )
-    token = CSRF.search(client.get("/account").text)
-    assert token, "sign-in failed: no CSRF token on the account page"
-    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    assert cookie is not None
-    # The same reader signed in to the bench site's widget (its own cookie, under /embed).
-    with app.app_context():
-        signed_in = db.session.scalar(db.select(Reader).filter_by(email="r0@example.org"))
-        assert signed_in is not None
-        code = widget_sign_in.create_embed_code(signed_in, site_id)
-    exchange = client.post(
-        "/embed/bench/session", data={"code": code}, headers={"Origin": "http://127.0.0.1:8000"}
-    )
-    assert exchange.status_code == 200, exchange.text
-    embed = client.get_cookie("commentsvc_embed", path="/embed")
-    assert embed is not None
-    (out / "session.txt").write_text(
-        f"{cookie.key}={cookie.value}\n{token.group(1)}\n{embed.key}={embed.value}\n"
-    )
+    write_session(app, site_id, out / "session.txt")
     print("seeded: 1 thread of 200 comments, 1000 threads of 10, 200 pending comments")
 
 
