@@ -36,7 +36,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_cookie
 
+from commentsvc.comments import threads
 from commentsvc.comments.models import Site, Thread
+from commentsvc.comments.threads import SiteCounts
 from commentsvc.core import cdn
 from commentsvc.core.extensions import db
 from commentsvc.core.i18n import best_language
@@ -76,7 +78,7 @@ class Stamp:
 
 @dataclass(frozen=True)
 class Entry:
-    stamp: Stamp
+    stamp: Stamp | CountsStamp
     status: str
     headers: list[tuple[str, str]]
     body: bytes
@@ -85,7 +87,9 @@ class Entry:
     not_modified: list[tuple[str, str]] | None = None
 
     @classmethod
-    def of(cls, stamp: Stamp, status: str, headers: list[tuple[str, str]], body: bytes) -> Entry:
+    def of(
+        cls, stamp: Stamp | CountsStamp, status: str, headers: list[tuple[str, str]], body: bytes
+    ) -> Entry:
         etag = next((v for k, v in headers if k.lower() == "etag"), None)
         if etag is None:
             return cls(stamp, status, headers, body)
@@ -100,10 +104,34 @@ class Entry:
         )
 
 
+@dataclass(frozen=True)
+class CountsStamp:
+    """What a kept answer of comment counts was made from: each thread's count and the
+    site's origins (the answer's CORS header names one of them)."""
+
+    site_slug: str
+    keys: tuple[str, ...]
+    origins: tuple[str, ...]
+    counts: tuple[int, ...]
+
+    def validator(self) -> str:
+        """The counts as text, for the response's ETag (core/cdn.py)."""
+        pairs = " ".join(f"{k}={n}" for k, n in zip(self.keys, self.counts, strict=True))
+        return f"{self.site_slug}/{pairs}/" + " ".join(self.origins)
+
+
 def mark_shareable(site: Site, thread: Thread) -> None:
     """Declare this response the same for every anonymous reader of this URL and language."""
     request.environ[STAMP_KEY] = Stamp(
         thread.id, thread.version, thread.created_at, site.slug, tuple(site.origins)
+    )
+
+
+def mark_counts_shareable(site_slug: str, keys: list[str], found: SiteCounts) -> None:
+    """Declare a counts answer the same for every anonymous request of this URL (and
+    Origin): kept, it is served again while every count and the origins are unchanged."""
+    request.environ[STAMP_KEY] = CountsStamp(
+        site_slug, tuple(keys), tuple(found.origins), tuple(found.counts[k] for k in keys)
     )
 
 
@@ -178,30 +206,68 @@ class StampReader:
         ]
         self.driver_error: type[Exception] = dialect.loaded_dbapi.Error
         self.checks = 0
+        self._counts: dict[int, tuple[str, tuple[str, ...], Any]] = {}
+
+    def confirms(self, stamp: Stamp | CountsStamp) -> bool:
+        """Whether what a kept response was made from still holds."""
+        if isinstance(stamp, CountsStamp):
+            return self.counts(stamp.site_slug, stamp.keys) == stamp
+        return self.current(stamp.thread_id) == stamp
 
     def current(self, thread_id: int) -> Stamp | None:
         """The thread's stamp now; None if it is gone or the database did not answer."""
-        self.checks += 1
         params: Any = (thread_id,) if self.positional else {"thread_id": thread_id}
+        rows = self._fetch(self.sql, params)
+        if not rows:
+            return None
+        values: list[Any] = [f(v) if f else v for f, v in zip(self.convert, rows[0], strict=True)]
+        return Stamp(values[0], values[1], values[2], values[3], tuple(values[4]))
+
+    def counts(self, site_slug: str, keys: tuple[str, ...]) -> CountsStamp | None:
+        """The counts of these threads now (threads.counts' query); None if the site is
+        gone or the database did not answer."""
+        sql, order, origins_of = self._counts_query(len(keys))
+        named = threads.counts_parameters(site_slug, keys)
+        params: Any = tuple(named[name] for name in order) if self.positional else named
+        rows = self._fetch(sql, params)
+        if not rows:
+            return None
+        found = {key: count for _origins, key, count in rows if key is not None}
+        origins = origins_of(rows[0][0]) if origins_of else rows[0][0]
+        return CountsStamp(site_slug, keys, tuple(origins), tuple(found.get(k, 0) for k in keys))
+
+    def _counts_query(self, size: int) -> tuple[str, tuple[str, ...], Any]:
+        if size not in self._counts:
+            statement = threads.counts_statement(size)
+            compiled = statement.compile(dialect=self.engine.dialect)
+            origins = statement.selected_columns[0].type.dialect_impl(self.engine.dialect)
+            self._counts[size] = (
+                str(compiled),
+                tuple(compiled.positiontup or ()),
+                origins.result_processor(self.engine.dialect, None),
+            )
+        return self._counts[size]
+
+    def _fetch(self, sql: str, params: Any) -> list[Any] | None:
+        """The rows of one query on the driver's cursor; None if the database did not
+        answer. `checks` counts the calls."""
+        self.checks += 1
         try:
             with self.engine.connect() as conn:
                 try:
-                    row = self._fetch(conn, params)
+                    return self._rows(conn, sql, params)
                 except self.driver_error:
                     conn.invalidate()  # a broken connection must not go back to the pool
                     return None
         except SQLAlchemyError:
             return None
-        if row is None:
-            return None
-        values: list[Any] = [f(v) if f else v for f, v in zip(self.convert, row, strict=True)]
-        return Stamp(values[0], values[1], values[2], values[3], tuple(values[4]))
 
-    def _fetch(self, conn: Connection, params: Any) -> Any:
+    @staticmethod
+    def _rows(conn: Connection, sql: str, params: Any) -> list[Any]:
         cursor = conn.connection.cursor()
         try:
-            cursor.execute(self.sql, params)
-            return cursor.fetchone()
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
         finally:
             cursor.close()
 
@@ -236,7 +302,7 @@ class SharedPageCache:
         entry = self.entries.get(key)
         # An entry whose stamp is not confirmed (changed, gone, or the database did not
         # answer) is left to the app, which renders and keeps the page again.
-        if entry is not None and self.stamps.current(entry.stamp.thread_id) == entry.stamp:
+        if entry is not None and self.stamps.confirms(entry.stamp):
             environ[PAGE_CACHE_HIT] = True
             PAGE_CACHE_HITS.inc()
             if entry.not_modified is not None and entry.matches(environ):
@@ -260,6 +326,8 @@ class SharedPageCache:
             environ.get("PATH_INFO", ""),
             environ.get("QUERY_STRING", ""),
             best_language(environ.get("HTTP_ACCEPT_LANGUAGE"), self.languages),
+            # Counts answers name the asking origin in their CORS header.
+            environ.get("HTTP_ORIGIN", ""),
         )
 
     @property
@@ -287,7 +355,7 @@ class SharedPageCache:
         stamp = environ.get(STAMP_KEY)
         headers: list[tuple[str, str]] = sent["headers"]
         if (
-            not isinstance(stamp, Stamp)
+            not isinstance(stamp, Stamp | CountsStamp)
             or sent.get("status") != "200 OK"
             or any(name.lower() == "set-cookie" for name, _value in headers)
         ):

@@ -17,12 +17,14 @@ import hashlib
 import hmac
 import ipaddress
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from limits import parse_many
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Select, String, and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from commentsvc.comments import lifecycle, sites
@@ -266,14 +268,27 @@ def set_locked(thread: Thread, locked: bool) -> None:
 # --- reading ---------------------------------------------------------------------------
 
 
-_COUNTS = (
-    select(Site.origins, Thread.key, Thread.comment_count)
-    .outerjoin(
-        Thread,
-        and_(Thread.site_id == Site.id, Thread.key.in_(bindparam("keys", expanding=True))),
+@cache
+def counts_statement(size: int) -> Select[list[str], str, int]:
+    """Approved comment counts of `size` threads of a site (bound as k0, k1, … and slug),
+    with the site's origins: a row per thread found, or one row of NULLs when none is;
+    no row when there is no such site. One per size, so each compiles once; the page
+    cache runs the same statement to check a kept answer (page_cache.StampReader)."""
+    keys = [bindparam(f"k{n}", type_=String) for n in range(size)]
+    return (
+        select(Site.origins, Thread.key, Thread.comment_count)
+        .outerjoin(Thread, and_(Thread.site_id == Site.id, Thread.key.in_(keys)))
+        .where(Site.slug == bindparam("slug"))
     )
-    .where(Site.slug == bindparam("slug"))
-)
+
+
+def counts_parameters(site_slug: str, keys: Sequence[str]) -> dict[str, str]:
+    return {"slug": site_slug, **{f"k{n}": key for n, key in enumerate(keys)}}
+
+
+def wanted_keys(keys: Sequence[str]) -> list[str]:
+    """The keys worth counting: once each, and only those a thread can have."""
+    return [k for k in dict.fromkeys(keys) if 1 <= len(k) <= KEY_MAX]
 
 
 @dataclass(frozen=True)
@@ -285,8 +300,9 @@ class SiteCounts:
 def counts(site_slug: str, keys: list[str]) -> SiteCounts | None:
     """Approved comment counts for many threads of a site (0 for unknown keys), with the
     site's origins; None if there is no such site. One query."""
-    wanted = [k for k in dict.fromkeys(keys) if 1 <= len(k) <= KEY_MAX]
-    rows = db.session.execute(_COUNTS, {"slug": site_slug, "keys": wanted}).all()
+    wanted = wanted_keys(keys)
+    statement = counts_statement(len(wanted))
+    rows = db.session.connection().execute(statement, counts_parameters(site_slug, wanted)).all()
     if not rows:
         return None
     found = {key: count for _origins, key, count in rows if key is not None}

@@ -8,10 +8,11 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import update
 from werkzeug.datastructures import Headers
 
 from commentsvc.comments import sites, threads
-from commentsvc.comments.models import Site
+from commentsvc.comments.models import Site, Thread
 from commentsvc.comments.page_cache import SharedPageCache
 from commentsvc.core.extensions import db
 from tests.comments.test_embed import OWN, PAGE, POST, widget
@@ -186,3 +187,74 @@ def test_when_the_check_fails_the_app_answers(app, client, site_id):
     assert stamps.checks == 1
     # The connection that failed was dropped; the next ones work.
     assert client.get(TWIN).status_code == 200
+
+
+# --- comment counts on article lists ------------------------------------------------------
+
+COUNTS = "/api/v1/sites/demo/counts?thread=a1&thread=a2&thread=nope"
+
+
+def counts_of(app: Flask, client: FlaskClient, **headers: str) -> tuple[dict[str, int], int]:
+    with counted_statements(app) as statements:
+        response = client.get(COUNTS, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json["counts"], len(statements)
+
+
+def test_kept_counts_are_checked_with_their_one_query_and_follow_every_new_comment(
+    app, client, site_id
+):
+    reader = app.test_client()
+    make_reader(app, email="r@example.org", display_name="R")
+    sign_in(reader, "r@example.org")
+    assert counts_of(app, client) == ({"a1": 0, "a2": 0, "nope": 0}, 1)
+    assert len(kept(app).entries) == 1  # the answer is kept …
+    assert counts_of(app, client) == ({"a1": 0, "a2": 0, "nope": 0}, 1)  # … served again
+    response = reader.post(
+        "/api/v1/sites/demo/threads/a1/comments", json={"body": "Counted at once."}
+    )
+    assert response.status_code == 201, response.text
+    assert counts_of(app, client)[0] == {"a1": 1, "a2": 0, "nope": 0}
+    # A reader with a session is answered by the app, and their answer is not kept.
+    before = len(kept(app).entries)
+    mine = reader.get(COUNTS)
+    assert mine.json == {"counts": {"a1": 1, "a2": 0, "nope": 0}}
+    assert len(kept(app).entries) == before
+
+
+def test_kept_counts_name_only_the_asking_origin(app, client, site_id):
+    first = client.get(COUNTS, headers={"Origin": ORIGIN})
+    assert first.headers["Access-Control-Allow-Origin"] == ORIGIN
+    # Another registered origin, and an unknown one, each get their own answer.
+    other = client.get(COUNTS, headers={"Origin": WWW})
+    assert other.headers["Access-Control-Allow-Origin"] == WWW
+    evil = client.get(COUNTS, headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in evil.headers
+    again = client.get(COUNTS, headers={"Origin": ORIGIN})
+    assert again.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "Origin" in again.headers["Vary"]
+    # Dropping an origin ends its kept answer at once.
+    with app.app_context():
+        site = db.session.get(Site, site_id)
+        assert site is not None
+        sites.update_site(site, "Demo", [WWW], site.moderation_policy, 900)
+    gone = client.get(COUNTS, headers={"Origin": ORIGIN})
+    assert "Access-Control-Allow-Origin" not in gone.headers
+
+
+def test_kept_counts_revalidate_with_304_and_change_tag_with_the_counts(app, client, site_id):
+    first = client.get(COUNTS)
+    etag = first.headers["ETag"]
+    with counted_statements(app) as statements:
+        again = client.get(COUNTS, headers={"If-None-Match": etag})
+    assert (again.status_code, again.data, len(statements)) == (304, b"", 1)
+    with app.app_context():
+        thread = threads.find_existing_thread("demo", "a1")
+        assert thread is not None
+        # As a moderator's approval elsewhere would: only the count changes.
+        db.session.execute(update(Thread).where(Thread.id == thread[1].id).values(comment_count=7))
+        db.session.commit()
+    changed = client.get(COUNTS, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.json["counts"]["a1"] == 7
+    assert changed.headers["ETag"] != etag

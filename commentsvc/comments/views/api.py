@@ -17,7 +17,7 @@ from commentsvc.accounts import current
 from commentsvc.comments import eligibility, posting, reading, reports, threads, votes
 from commentsvc.comments.limits import limit_posting
 from commentsvc.comments.openapi import MAX_COUNT_KEYS, document
-from commentsvc.comments.page_cache import mark_shareable
+from commentsvc.comments.page_cache import mark_counts_shareable, mark_shareable
 from commentsvc.comments.reading import CommentView
 from commentsvc.core.errors import Invalid
 
@@ -115,18 +115,18 @@ def counts(site_slug: str) -> Json:
     if not keys:
         return _error(_("Name at least one thread."), 422)
     response = jsonify({"counts": found.counts})
-    # Shared caches (CDNs) may keep the counts for a minute, then ask again with the
-    # ETag; a browser asks every time, so a reader who just commented sees the new count
-    # on reload. A registered origin may read them from its own pages, without cookies.
-    response.cache_control.public = True
-    response.cache_control.max_age = 0
-    response.cache_control.s_maxage = 60
+    # A registered origin may read them from its own pages, without cookies.
     origin = request.headers.get("Origin")
     if origin and origin in found.origins:
         response.headers["Access-Control-Allow-Origin"] = origin
     response.vary.add("Origin")
-    response.add_etag()
-    return response.make_conditional(request)
+    wanted = threads.wanted_keys(keys)
+    if wanted and current.reader() is None:
+        # Alike for every anonymous request of this URL and Origin: public for shared
+        # caches with an ETag from the counts (core/cdn.py), and kept by the page cache,
+        # which checks the counts with the same one query before it answers again.
+        mark_counts_shareable(site_slug, wanted, found)
+    return response
 
 
 @bp.post("/sites/<site_slug>/threads/<path:key>/comments")
