@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_babel import get_locale
+from sqlalchemy.exc import DBAPIError
 
 from commentsvc.core.extensions import (
     babel,
@@ -18,6 +19,18 @@ from commentsvc.core.extensions import (
     render_migration_item,
 )
 from commentsvc.core.i18n import select_locale
+
+
+def end_session_even_if_the_database_left(exc: BaseException | None) -> None:
+    """End the request's database session; when the database went away under the
+    request (a restart), drop the broken connection instead of rolling it back, which
+    would fail after the answer was made and turn it into a 500."""
+    session = db.session()
+    try:
+        session.close()
+    except DBAPIError:
+        session.invalidate()
+    db.session.remove()
 
 
 def init_app(app: Flask, root: Path) -> None:
@@ -32,6 +45,8 @@ def init_app(app: Flask, root: Path) -> None:
     # Before any blueprint (routes read the int converter) and before CSRF reads the form.
     input_rule.init_app(app)
     db.init_app(app)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (see below).
+    app.teardown_appcontext(end_session_even_if_the_database_left)
     migrate.init_app(
         app,
         db,

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from commentsvc.core import cdn, links
+from commentsvc.core import cdn, i18n, links
 from commentsvc.core.errors import ServiceError, http_status
 
 
@@ -171,6 +171,7 @@ def _database_error(
     pool reconnects by itself once it is back, see tests/core/test_faults.py)."""
     if not database_unreachable(exc):
         raise exc
+    g.setdefault(i18n.DATABASE_UNREACHABLE, True)
     current_app.logger.error("The database is unreachable: %s", str(exc.orig).strip()[:300])
     body, status = render_error(503)
     return body, status, {"Retry-After": UNAVAILABLE_RETRY_AFTER}

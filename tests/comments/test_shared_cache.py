@@ -198,7 +198,9 @@ def counts_of(app: Flask, client: FlaskClient, **headers: str) -> tuple[dict[str
     with counted_statements(app) as statements:
         response = client.get(COUNTS, headers=headers)
     assert response.status_code == 200, response.text
-    return response.json["counts"], len(statements)
+    body = response.get_json()
+    assert body is not None
+    return body["counts"], len(statements)
 
 
 def test_kept_counts_are_checked_with_their_one_query_and_follow_every_new_comment(
