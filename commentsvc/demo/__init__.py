@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Flask, Response, render_template, request
 
@@ -65,6 +66,8 @@ def create_demo_app(
         # ?theme=dark (or light, auto): a page in that colour scheme, whose snippet asks
         # the widget for the same theme.
         theme = request.args.get("theme", "")
+        # ?snippet=iframe: the plain-iframe snippet for pages without JavaScript.
+        plain = request.args.get("snippet") == "iframe"
         url = request.base_url
         sig = sign_snippet(thread_secret, key, url, str(found["title"])) if thread_secret else ""
         return render_template(
@@ -77,6 +80,8 @@ def create_demo_app(
             theme=theme if theme in ("light", "dark", "auto") else "",
             url=url,
             sig=sig,
+            plain=plain,
+            frame_query=urlencode({"url": url, "title": str(found["title"]), "sig": sig}),
         )
 
     @app.get("/demo-analytics.js")
