@@ -57,6 +57,9 @@ def frame_kept(page: Page) -> bool:
 def sign_in(page: Page, widget: FrameLocator) -> None:
     sign_in_through_popup(page, widget)
     page.bring_to_front()  # the popup had the focus
+    # The page after the hand-off is shown before its deferred script has run: wait for
+    # the composer's tabs, which the script adds, before typing.
+    expect(widget.get_by_role("tab", name="Write").first).to_be_visible()
 
 
 def composer(widget: FrameLocator):

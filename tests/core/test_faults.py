@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 import redis
 import requests
+from flask import Flask
 from sqlalchemy import select
 
 from commentsvc import create_app
@@ -55,6 +56,13 @@ def _seed(app_config: dict[str, Any]) -> None:
     app = create_app(app_config)
     with app.app_context():
         db.create_all()
+    _add_thread(app)
+
+
+def _add_thread(app: Flask) -> None:
+    """The site "demo" and its thread "a1"; then the app lets go of the database, which
+    the gunicorn under test uses from now on."""
+    with app.app_context():
         site = sites.create_site("demo", "Demo News", ["https://news.example"])
         threads.create_thread(site, "a1", "Blinken in Baku", "https://news.example/a1")
         db.session.remove()
@@ -157,11 +165,7 @@ def test_without_redis_reads_work_and_limits_count_per_process_until_it_is_back(
         RATELIMIT_SIGN_IN_IP="1000 per minute",
     )
     app = build_app(tmp_path, smtp_server.port, **config)
-    with app.app_context():
-        site = sites.create_site("demo", "Demo News", ["https://news.example"])
-        threads.create_thread(site, "a1", "Blinken in Baku", "https://news.example/a1")
-        db.session.remove()
-        db.engine.dispose()
+    _add_thread(app)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
 
@@ -209,11 +213,7 @@ def test_a_worker_killed_mid_request_loses_no_acknowledged_comment(smtp_server, 
     )
     app = build_app(tmp_path, smtp_server.port, **config)
     make_reader(app, email="writer@example.org", display_name="Writer")
-    with app.app_context():
-        site = sites.create_site("demo", "Demo News", ["https://news.example"])
-        threads.create_thread(site, "a1", "Blinken in Baku", "https://news.example/a1")
-        db.session.remove()
-        db.engine.dispose()
+    _add_thread(app)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     acknowledged: list[tuple[int, str]] = []
