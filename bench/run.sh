@@ -3,6 +3,8 @@
 #   bash bench/run.sh            # SQLite (default)
 #   BENCH_DATABASE_URL=postgresql+psycopg://… bash bench/run.sh
 #   BENCH_GUNICORN_ARGS="-k gthread --threads 4" bash bench/run.sh   # other worker settings
+#   BENCH_SCALE=on bash bench/run.sh   # then bench/scale.sh too: the same reads and writes
+#                                      # on a 20,200- and a 1,000,000-comment database
 # Scenarios: anonymous readers (widget page, the same page revalidated with its ETag and
 # answered 304, the widget's "anything new?" poll of an unchanged thread, answered 304,
 # JSON list, counts), a signed-in reader's first-party page and widget
@@ -78,3 +80,7 @@ run post-comment -s bench/post.lua "$base/api/v1/sites/bench/threads/a1/comments
 run read-while-posting -s bench/read_while_posting.lua "$frame"
 run signed-in-while-posting -s bench/signed_in_while_posting.lua "$frame"
 echo "peak RSS: $(peak_rss)"
+if [ "${BENCH_SCALE:-off}" = on ]; then
+  kill "$(cat "$OUT/gunicorn.pid")" 2>/dev/null || true
+  BENCH_PORT=$((PORT + 10)) bash bench/scale.sh
+fi
