@@ -58,6 +58,7 @@ def test_moderator_works_the_queue_with_the_keyboard(page: Page, moderation_serv
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Moderation queue")).to_be_visible()
+    page.wait_for_load_state()  # the keys are the page's deferred script: wait until it ran
     items = page.locator("[data-queue-item]")
     expect(items).to_have_count(5)
 

@@ -65,6 +65,8 @@ def signed_in(context: BrowserContext, live: LiveServer) -> Page:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Moderation queue")).to_be_visible()
+    # The page shows before its deferred script (the keys) has run: wait for it.
+    page.wait_for_load_state()
     return page
 
 
