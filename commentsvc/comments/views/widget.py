@@ -75,12 +75,6 @@ def viewer(site: Site) -> Reader | None:
     return reader
 
 
-def _thread_args() -> dict[str, str]:
-    """The query parameters that identify the embedding page, kept across redirects
-    (on a POST, those of the page the form was on)."""
-    return rendering.thread_args()
-
-
 def _frame_origin(site: Site) -> str | None:
     """The embedding page's origin, for postMessage; it must be one of the site's origins."""
     origin = links.page_args().get("origin")
@@ -153,8 +147,8 @@ def _render_thread(
         "thread": thread_row,
         "reader": reader,
         "frame_origin": frame_origin,
-        "here": _thread_path(site, thread_row),
-        "args": _thread_args(),
+        "here": rendering.thread_path(site, thread_row),
+        "args": rendering.thread_args(),
         "failed": failed or {},
         "framed": g.framed,
         "first_party_url": thread_url(site, thread_row.key),
@@ -190,11 +184,6 @@ def _render_thread(
         # Every anonymous reader of this URL sees this page (see comments/page_cache.py).
         mark_shareable(site, thread_row)
     return html, status
-
-
-def _thread_path(site: Site, thread_row: Thread) -> str:
-    """This thread page's path with the embedding page's parameters (no paging)."""
-    return rendering.thread_path(site, thread_row)
 
 
 def _error_page(message: str, status: int, field: str = "") -> Page:
