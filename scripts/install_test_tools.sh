@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # What the tests drive besides Python: Debian's Chromium (the browser tests, through
 # Playwright; Playwright's own browser download is not used) and Debian's nginx (the
-# caching-proxy tests). Install them when missing, then check Chromium starts.
+# caching-proxy tests), and PostgreSQL's and Redis's servers, which the outage and
+# load-and-fault tests start, stop and start again on their own ports. Install them
+# when missing, then check Chromium starts.
 set -euo pipefail
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+command -v redis-server >/dev/null || missing+=(redis-server)
 if [ "${#missing[@]}" -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
