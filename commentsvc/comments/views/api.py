@@ -120,7 +120,7 @@ def counts(site_slug: str) -> Json:
     if origin and origin in found.origins:
         response.headers["Access-Control-Allow-Origin"] = origin
     response.vary.add("Origin")
-    wanted = threads.wanted_keys(keys)
+    wanted = list(found.counts)  # the keys worth counting, once each, in order
     if wanted and current.reader() is None:
         # Alike for every anonymous request of this URL and Origin: public for shared
         # caches with an ETag from the counts (core/cdn.py), and kept by the page cache,
