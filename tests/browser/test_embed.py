@@ -40,6 +40,18 @@ def expect_iframe_fits(page: Page) -> None:
     assert abs(box["height"] - content) <= 2, (box["height"], content)
 
 
+def click_in_frame(page: Page, target: Locator) -> None:
+    """Click target inside the cross-origin frame once the host page has stopped scrolling.
+
+    The frame runs in its own process; when a click follows the scroll that brings its
+    target into view within the same frame, Chromium can still route the mouse to the host
+    page (the iframe element) and the click is lost. Two animation frames let it catch up.
+    """
+    target.scroll_into_view_if_needed()
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    target.click()
+
+
 def sign_in_through_popup(page: Page, widget: FrameLocator) -> None:
     with page.expect_popup() as popup_info:
         widget.get_by_role("link", name="Sign in to comment").click()
@@ -100,7 +112,7 @@ def test_reader_signs_in_through_the_popup_and_comments_in_the_widget(
     assert session_cookie.get("partitionKey") == "http://127.0.0.1"
 
     widget.get_by_label("Your comment", exact=True).fill("The talks stalled on **sequencing**.")
-    widget.get_by_role("button", name="Post comment").click()
+    click_in_frame(page, widget.get_by_role("button", name="Post comment"))
     mine = comment_item(widget, "The talks stalled on")
     expect(mine.locator("strong")).to_have_text("sequencing")
     expect(mine.locator(".author").first).to_have_text("Aysel Quliyeva")
@@ -111,7 +123,7 @@ def test_reader_signs_in_through_the_popup_and_comments_in_the_widget(
     theirs.get_by_label("Reply to Nərgiz").fill("The guarantors, says the article.")
     # The open form made the frame taller: click once the host page has resized it.
     expect_iframe_fits(page)
-    theirs.get_by_role("button", name="Post reply").click()
+    click_in_frame(page, theirs.get_by_role("button", name="Post reply"))
     reply = theirs.locator("ol.replies li.comment")
     expect(reply).to_contain_text("The guarantors, says the article.")
     expect_iframe_fits(page)
@@ -131,7 +143,7 @@ def test_reader_signs_in_through_the_popup_and_comments_in_the_widget(
     expect_iframe_fits(page)
 
     widget.get_by_label("Your comment", exact=True).fill("Posted in haste.")
-    widget.get_by_role("button", name="Post comment").click()
+    click_in_frame(page, widget.get_by_role("button", name="Post comment"))
     hasty = comment_item(widget, "Posted in haste.")
     expect(hasty).to_have_count(1)
     expect_iframe_fits(page)

@@ -19,7 +19,7 @@ from playwright.sync_api import BrowserContext, FrameLocator, Page, expect
 from commentsvc.core.mail import deliver_pending
 from tests.accounts.popup_support import code_in
 from tests.browser.conftest import LiveServer
-from tests.browser.test_embed import comment_item, expect_iframe_fits, open_article
+from tests.browser.test_embed import click_in_frame, comment_item, expect_iframe_fits, open_article
 from tests.conftest import Inbox, body_of
 from tests.factories import make_reader
 
@@ -62,7 +62,7 @@ def open_popup(page: Page, widget: FrameLocator) -> Page:
 
 def post_a_comment(page: Page, widget: FrameLocator, name: str) -> None:
     widget.get_by_label("Your comment", exact=True).fill("First time here, and no second tab.")
-    widget.get_by_role("button", name="Post comment").click()
+    click_in_frame(page, widget.get_by_role("button", name="Post comment"))
     mine = comment_item(widget, "First time here, and no second tab.")
     expect(mine.locator(".author").first).to_have_text(name)
     expect_iframe_fits(page)

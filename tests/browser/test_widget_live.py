@@ -16,6 +16,7 @@ from commentsvc.comments.models import Site
 from commentsvc.core.extensions import db
 from tests.browser.conftest import ARTICLE, LiveServer, create_article_thread, seed_comment
 from tests.browser.test_embed import (
+    click_in_frame,
     comment_item,
     content_frame,
     expect_iframe_fits,
@@ -117,7 +118,7 @@ def test_in_place_actions_keep_the_draft_and_the_frame_fits(
 
     # Posted: shown, focused and announced; the draft is gone, also after a reload.
     mark_frame(page)
-    widget.get_by_role("button", name="Post comment").click()
+    click_in_frame(page, widget.get_by_role("button", name="Post comment"))
     mine = comment_item(widget, "Half a thought about the")
     expect(mine.locator("strong")).to_have_text("guarantees")
     expect(mine).to_be_focused()
@@ -126,7 +127,7 @@ def test_in_place_actions_keep_the_draft_and_the_frame_fits(
     expect(widget.get_by_role("heading", name="Comments")).to_contain_text("(53)")
     expect_iframe_fits(page)
 
-    second.get_by_role("button", name="Post reply").click()
+    click_in_frame(page, second.get_by_role("button", name="Post reply"))
     reply = second.locator("ol.replies li.comment")
     expect(reply).to_contain_text("A reply in the making")
     expect(reply).to_be_focused()
@@ -166,7 +167,7 @@ def test_refused_and_held_posts_say_so_next_to_the_text(
     sign_in(page, widget)
     mark_frame(page)
     composer(widget).fill("This deal is a scam")
-    widget.get_by_role("button", name="Post comment").click()
+    click_in_frame(page, widget.get_by_role("button", name="Post comment"))
     error = widget.locator(".comment-form p.error")
     expect(error).to_be_visible()
     field = composer(widget)
@@ -179,7 +180,7 @@ def test_refused_and_held_posts_say_so_next_to_the_text(
 
     site_rules(service, moderation_policy="hold_all")
     field.fill("A calmer word")
-    widget.get_by_role("button", name="Post comment").click()
+    click_in_frame(page, widget.get_by_role("button", name="Post comment"))
     held = comment_item(widget, "A calmer word")
     expect(held).to_contain_text("awaiting moderation")
     expect(held).to_be_focused()
@@ -239,7 +240,7 @@ def test_preview_shows_what_is_stored(
     previewed = panel.inner_html()
     widget.get_by_role("tab", name="Write").click()
     expect(composer(widget)).to_have_value(source)
-    widget.get_by_role("button", name="Post comment").click()
+    click_in_frame(page, widget.get_by_role("button", name="Post comment"))
     mine = comment_item(widget, "See the text")
     expect(mine).to_be_focused()
     stored = mine.locator(".body").first.inner_html()
