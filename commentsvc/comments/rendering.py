@@ -9,9 +9,11 @@ author's account deletion) makes a new key: a stale fragment cannot be served, a
 pending comments (only their author reads them) have keys of their own.
 
 Around each fragment, `_Layer` adds what belongs to this reader (score and own vote,
-reply, edit and delete forms, the Report link) from strings translated and escaped
-once per page. The full Report form appears once at most, under the comment the
-reader chose (?report=<id>). `comment_item` gives one comment's <li> as the page has it.
+the Reply and Report links, edit and delete forms) from strings translated and escaped
+once per page. The full Reply and Report forms appear once at most, under the comment
+the reader chose (?reply=<id>, ?report=<id>); with JavaScript, the page's one reply form
+(a <template> in embed/thread.html) is opened in place instead. `comment_item` gives
+one comment's <li> as the page has it.
 """
 
 from __future__ import annotations
@@ -196,12 +198,13 @@ class _Layer:
         reader: Reader | None,
         failed: dict[str, Any],
         report_id: int | None,
+        reply_id: int | None = None,
     ) -> None:
         self.site, self.thread, self.reader, self.failed = site, thread, reader, failed
         self.labels = _Labels.now()
         self.locale, self.cache = str(get_locale()), fragments()
         self.verified = reader is not None and reader.is_verified
-        self.report_id = report_id
+        self.report_id, self.reply_id = report_id, reply_id
         self.my_reports: set[int] = set()
         if reader is None:
             return
@@ -224,14 +227,18 @@ class _Layer:
         if "my_reports" not in g:
             g.my_reports = reports.reported_ids(reader.id, thread.id)
         self.my_reports = g.my_reports
+        self.reply_url = str(escape(back + ("&" if "?" in back else "?") + "reply="))
+
+    def antispam(self) -> str:
+        """The reply form's abuse brakes, for the one reply form a page may show."""
         if "form_started" not in g:
             g.form_started = rules.form_token()
-        if "reply_emails_default" not in g:
-            g.reply_emails_default = notify.settings_for(reader.id).reply_emails
-        # The reply form's abuse brakes and e-mail choice, rendered once, per comment below.
-        antispam = get_template_attribute("embed/_antispam.html", "antispam")
-        emails = get_template_attribute("embed/_notify.html", "reply_emails")
-        self.antispam, self.emails = str(antispam("{uid}")), str(emails("{uid}"))
+        return str(get_template_attribute("embed/_antispam.html", "antispam")("{uid}"))
+
+    def emails(self) -> str:
+        if "reply_emails_default" not in g and self.reader is not None:
+            g.reply_emails_default = notify.settings_for(self.reader.id).reply_emails
+        return str(get_template_attribute("embed/_notify.html", "reply_emails")("{uid}"))
 
     def url(self, endpoint: str, cid: int) -> str:
         before, after = self.urls[endpoint]
@@ -262,13 +269,9 @@ class _Layer:
         return "".join(parts)
 
     def footer(self, c: reading.CommentView) -> str:
-        lab = self.labels
-        parts = [
-            f'<footer class="actions"><span class="score" aria-label="{lab.score}">{c.score}</span>'
-        ]
         acting = self.verified and not self.thread.locked and not c.is_pending
-        if acting and not c.is_mine:
-            parts.append(self.votes(c))
+        voting = acting and not c.is_mine
+        parts = ['<footer class="actions">', self.votes(c) if voting else self.score(c)]
         if acting:
             parts.append(self.reply(c))
         if c.can_edit and not self.thread.locked:
@@ -281,17 +284,23 @@ class _Layer:
         return "".join(parts)
 
     def votes(self, c: reading.CommentView) -> str:
-        action = self.url("vote", c.id)
-        out = []
-        for value, sign, name in ((1, "▲", self.labels.vote_up), (-1, "▼", self.labels.vote_down)):
+        """One form with both buttons around the score; a pressed button sends 0 (undo)."""
+        lab = self.labels
+        buttons = []
+        for value, sign, name in ((1, "▲", lab.vote_up), (-1, "▼", lab.vote_down)):
             pressed = c.my_vote == value
-            out.append(
-                f'<form method="post" class="inline" action="{action}">{self.hidden}'
-                f'<input type="hidden" name="value" value="{0 if pressed else value}">'
-                f'<button type="submit" class="vote" aria-label="{name}"'
-                f' aria-pressed="{"true" if pressed else "false"}">{sign}</button></form>'
+            buttons.append(
+                f'<button type="submit" name="value" value="{0 if pressed else value}"'
+                f' class="vote" aria-label="{name}"'
+                f' aria-pressed="{"true" if pressed else "false"}">{sign}</button>'
             )
-        return "".join(out)
+        return (
+            f'<form method="post" class="inline votes" action="{self.url("vote", c.id)}">'
+            f"{self.hidden}{buttons[0]}{self.score(c)}{buttons[1]}</form>"
+        )
+
+    def score(self, c: reading.CommentView) -> str:
+        return f'<span class="score" aria-label="{self.labels.score}">{c.score}</span>'
 
     def _failed(self, field: str, cid: int) -> tuple[str, Markup, Markup]:
         """The open attribute, kept text and error of a form the reader sent in vain."""
@@ -302,19 +311,27 @@ class _Layer:
         return " open", escape(failed.get("body", "")), error
 
     def reply(self, c: reading.CommentView) -> str:
+        """A "Reply" link (?reply=<id>); the form itself under the comment the reader
+        chose, or under the one whose reply was refused. The page's script opens the
+        form in place from the page's one reply form template (embed/thread.html)."""
         lab = self.labels
-        is_open, body, error = self._failed("parent_id", c.id)
-        name = c.author_name or lab.former
+        name = escape(c.author_name or lab.former)
         before, after = lab.reply_to
+        is_open, body, error = self._failed("parent_id", c.id)
+        if not is_open and self.reply_id != c.id:
+            return (
+                f'<a class="reply" href="{self.reply_url}{c.id}#reply-{c.id}" rel="nofollow"'
+                f' data-reply="{c.id}" data-label="{before}{name}{after}">{lab.reply}</a>'
+            )
         uid = str(c.id)
         return (
-            f'<details class="reply"{is_open}><summary>{lab.reply}</summary>'
+            f'<details class="reply" open><summary>{lab.reply}</summary>'
             f'<form method="post" action="{self.post_url}">{self.hidden}'
             f'<input type="hidden" name="parent_id" value="{c.id}">'
-            f"{self.antispam.replace('{uid}', uid)}"
-            f'<label for="reply-{c.id}">{before}{escape(name)}{after}</label>'
+            f"{self.antispam().replace('{uid}', uid)}"
+            f'<label for="reply-{c.id}">{before}{name}{after}</label>'
             f'<textarea id="reply-{c.id}" name="body" rows="3" maxlength="10000" required>'
-            f"{body}</textarea>{error}{self.emails.replace('{uid}', uid)}"
+            f"{body}</textarea>{error}{self.emails().replace('{uid}', uid)}"
             f'<button type="submit">{lab.post_reply}</button></form></details>'
         )
 
@@ -376,8 +393,9 @@ def _page_url(site: Site, thread: Thread) -> str:
     return url_for(f"{request.blueprint}.thread", **values)
 
 
-def _report_choice() -> int | None:
-    chosen = request.args.get("report", "")
+def _chosen(name: str) -> int | None:
+    """The comment whose Report or Reply form the page shows (?report=<id>, ?reply=<id>)."""
+    chosen = request.args.get(name, "")
     return int(chosen) if chosen.isdigit() and len(chosen) < 19 else None
 
 
@@ -389,7 +407,7 @@ def comment_items(
     failed: dict[str, Any] | None = None,
 ) -> Markup:
     """The <li> of each comment, with replies, as this reader sees them."""
-    layer = _Layer(site, thread, reader, failed or {}, _report_choice())
+    layer = _Layer(site, thread, reader, failed or {}, _chosen("report"), _chosen("reply"))
     return Markup(layer.items(comments))  # noqa: S704 - escaped piece by piece above
 
 

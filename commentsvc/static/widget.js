@@ -57,6 +57,11 @@
   }
   function restore(scope) {
     if (!store) return;
+    scope.querySelectorAll("a.reply[data-reply]").forEach(function (link) {
+      var value = null;
+      try { value = store.getItem(draftPrefix + "r" + link.dataset.reply); } catch (e) { return; }
+      if (value) openReply(link, false);
+    });
     scope.querySelectorAll("form").forEach(function (form) {
       var key = draftKey(form), body = form.elements.body, value = null;
       if (!key || !body) return;
@@ -71,6 +76,23 @@
     var field = event.target;
     if (field.name === "body" && field.form) keep(draftKey(field.form), field.value);
   });
+
+  /* --- the reply form: one per page, opened under the comment ------------------------ */
+  var replyTemplate = root.querySelector("template[data-reply-form]");
+  function openReply(link, focus) {
+    if (!replyTemplate) return false;
+    var id = link.dataset.reply, details = replyTemplate.content.firstElementChild.cloneNode(true);
+    details.querySelectorAll("[id]").forEach(function (el) { el.id = el.id.replace(/-tpl$/, "-" + id); });
+    details.querySelectorAll("label[for]").forEach(function (el) { el.htmlFor = el.htmlFor.replace(/-tpl$/, "-" + id); });
+    var form = details.querySelector("form");
+    form.elements.parent_id.value = id;
+    details.querySelector('label[for="reply-' + id + '"]').textContent = link.dataset.label;
+    link.replaceWith(details);
+    addTabs(form);
+    if (focus) form.elements.body.focus();
+    report();
+    return true;
+  }
 
   /* --- what the page says ---------------------------------------------------------- */
   var liveRegion = root.querySelector("[data-live]");
@@ -179,6 +201,7 @@
     var focused = document.activeElement, label = focused && li.contains(focused) && focused.getAttribute("aria-label");
     li.replaceChild(article, li.querySelector(":scope > article"));
     enhance(li);
+    restore(article); // a reply being written under it
     var again = label && article.querySelector('[aria-label="' + CSS.escape(label) + '"]');
     if (again) again.focus();
     else focusOn(li, false);
@@ -186,6 +209,12 @@
     if (kind === "delete") { setCount(Math.max(seen - 1, 0)); announce(text.deleted); }
   }
 
+  function formBody(form, submitter) {
+    var values = new FormData(form);
+    // The button that sent the form counts (a vote form's ▲ or ▼).
+    if (submitter && submitter.name && !values.has(submitter.name)) values.append(submitter.name, submitter.value);
+    return new URLSearchParams(values);
+  }
   function send(form, kind, button) {
     button = button || form.querySelector("button[type=submit], button:not([type])");
     form.dataset.busy = "1";
@@ -196,7 +225,7 @@
       method: "POST",
       credentials: "same-origin",
       headers: { "X-Commentsvc-Fragment": "1", Accept: "application/json" },
-      body: new URLSearchParams(new FormData(form))
+      body: formBody(form, button)
     }).then(function (r) {
       return r.text().then(function (body) {
         if (r.ok) return done(form, kind, body, r.headers.get("X-Commentsvc-Status"));
@@ -418,6 +447,8 @@
         item.replaceWith(t.content);
         added.forEach(function (el) { enhance(el); restore(el); });
       }).catch(function () { window.location.href = link.href; });
+    } else if (link.dataset.reply && openReply(link, true)) {
+      event.preventDefault();
     } else if (link.classList.contains("report") && window.fetch) {
       // The Report form comes with the page (?report=<id>): take just that comment.
       event.preventDefault();

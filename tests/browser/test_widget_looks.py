@@ -247,7 +247,9 @@ PRE_SCROLLS = """() => {
   return pre.scrollWidth > pre.clientWidth && right <= document.documentElement.clientWidth;
 }"""
 # Voting, replying and posting.
-MAIN_ACTIONS = "button.vote, .reply > summary, .comment-form [type=submit], .reply [type=submit]"
+MAIN_ACTIONS = (
+    "button.vote, a.reply, .reply > summary, .comment-form [type=submit], .reply [type=submit]"
+)
 
 
 @pytest.mark.parametrize("width", [320, 390])
@@ -268,7 +270,8 @@ def test_mobile_widths_do_not_overflow_and_targets_are_big_enough(
     assert frame.evaluate("matchMedia('(pointer: coarse)').matches")
     # Open forms must fit too.
     widget = page.frame_locator("iframe")
-    widget.locator(".reply > summary").first.click()
+    widget.locator("a.reply").first.click()  # the page's reply form opens in place
+    expect(widget.locator("details.reply textarea")).to_be_focused()
     widget.locator("a.report").first.click()  # the Report form opens under its comment
     expect(widget.locator("details.report form")).to_be_visible()
     expect_iframe_fits(page)
@@ -315,7 +318,8 @@ def test_axe_finds_nothing_serious_in_either_theme(
     page = context.new_page()
     page.goto(f"{SERVICE_URL}/embed/demo/t/{ARTICLE}?theme={theme}")
     expect(page.get_by_text("Signed in as Dilan.")).to_be_visible()
-    page.locator(".reply > summary").first.click()
+    page.locator("a.reply").first.click()
+    expect(page.locator("details.reply textarea")).to_be_focused()
     page.locator("a.report").first.click()
     expect(page.locator("details.report form")).to_be_visible()
     results = Axe().run(page)

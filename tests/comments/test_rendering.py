@@ -15,7 +15,7 @@ from sqlalchemy import update
 from commentsvc.accounts import profile
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import reading, rendering, sites, threads
-from commentsvc.comments.models import Site
+from commentsvc.comments.models import Site, Thread
 from commentsvc.core.extensions import db
 from commentsvc.moderation import decisions
 from tests.comments.test_embed import ORIGIN, PAGE, WWW, act, comment_ids, post, posted, widget
@@ -258,3 +258,62 @@ def test_a_refused_reply_keeps_the_text_open_under_its_comment(app, alice, bob):
     text = item(refused.text, cid)
     assert '<details class="reply" open>' in text
     assert 'role="alert"' in text
+
+
+def test_a_page_has_one_reply_form_and_a_reply_link_under_each_comment(app, alice, bob):
+    ids = [posted(alice, f"comment {n}") for n in range(5)]
+    page = bob.get(PAGE).text
+    assert page.count('name="parent_id"') == 1  # the page's one reply form, in a <template>
+    assert page.count("<template data-reply-form>") == 1
+    for cid in ids:
+        own = item(page, cid)
+        assert f'href="{html.escape(PAGE)}&amp;reply={cid}#reply-{cid}"' in own
+        assert 'data-label="Reply to Alice Liddell"' in own
+        assert "<textarea" not in own
+    # Without the script, the link shows the form under that comment only.
+    chosen = bob.get(f"{PAGE}&reply={ids[2]}").text
+    assert chosen.count('name="parent_id"') == 2
+    form = item(chosen, ids[2])
+    assert '<details class="reply" open>' in form
+    assert f'<input type="hidden" name="parent_id" value="{ids[2]}">' in form
+    assert f'<label for="reply-{ids[2]}">Reply to Alice Liddell</label>' in form
+    reply = posted(bob, "an answer", parent_id=str(ids[2]))
+    after = bob.get(PAGE).text
+    assert re.search(rf'id="c{ids[2]}">.*?<ol class="replies"><li [^>]*id="c{reply}"', after, re.S)
+
+
+@pytest.mark.parametrize("chosen", ["abc", "-1", "9" * 30, "", "1e3"])
+def test_a_malformed_reply_choice_shows_the_plain_page(alice, bob, chosen):
+    posted(alice, "top")
+    page = bob.get(f"{PAGE}&reply={chosen}")
+    assert page.status_code == 200
+    assert page.text.count('name="parent_id"') == 1
+
+
+def test_nobody_gets_a_reply_form_on_a_locked_thread_or_when_signed_out(app, client, alice):
+    cid = posted(alice, "top")
+    assert 'name="parent_id"' not in client.get(f"{PAGE}&reply={cid}").text
+    with app.app_context():
+        db.session.execute(update(Thread).values(locked=True))
+        db.session.commit()
+    locked = alice.get(f"{PAGE}&reply={cid}").text
+    assert 'name="parent_id"' not in locked
+    assert "data-reply=" not in locked
+
+
+def test_one_vote_form_per_comment_sends_the_pressed_buttons_value(app, alice, bob):
+    cid = posted(alice, "vote on me")
+    own = item(bob.get(PAGE).text, cid)
+    assert own.count("<form") == 1
+    assert own.count('class="vote"') == 2
+    assert 'name="value" value="1"' in own
+    assert 'name="value" value="-1"' in own
+    assert act(bob, "vote", cid, value="1").status_code == 303
+    pressed = item(bob.get(PAGE).text, cid)
+    # Pressed, ▲ sends 0 (take the vote back); ▼ still sends -1.
+    assert re.search(
+        r'name="value" value="0"[^>]*aria-label="Vote up"[^>]*aria-pressed="true"', pressed
+    )
+    assert '<span class="score" aria-label="Score">1</span>' in pressed
+    assert act(bob, "vote", cid, value="0").status_code == 303
+    assert '<span class="score" aria-label="Score">0</span>' in item(bob.get(PAGE).text, cid)
