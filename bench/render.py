@@ -12,7 +12,8 @@ reader r0 of bench/seed.py, signed in both first-party and in the widget:
               service), then the widget page is requested once: the re-render a busy
               thread costs (goal: <= 5 ms for the 200-comment first page).
 Prints the median and 90th percentile per scenario in milliseconds; --profile NAME
-prints a cProfile of that scenario instead (sorted by cumulative time). The posted
+prints a cProfile of that scenario instead (sorted by cumulative time, or by the
+pstats key given after the name, e.g. tottime). The posted
 comments stay in the database: seed again for comparable runs.
 """
 
@@ -127,7 +128,8 @@ def main() -> None:
             profiler.enable()
             timed(request, 20, before)
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+            order = sys.argv[4] if len(sys.argv) > 4 else "cumulative"
+            pstats.Stats(profiler).sort_stats(order).print_stats(40)
             return
     if profile:
         raise SystemExit(f"unknown scenario {profile}")

@@ -18,6 +18,7 @@ one comment's <li> as the page has it.
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable
@@ -199,23 +200,29 @@ class _Layer:
         failed: dict[str, Any],
         report_id: int | None,
         reply_id: int | None = None,
+        may_post: bool = True,
     ) -> None:
         self.site, self.thread, self.reader, self.failed = site, thread, reader, failed
         self.labels = _Labels.now()
         self.locale, self.cache = str(get_locale()), fragments()
         self.verified = reader is not None and reader.is_verified
         self.report_id, self.reply_id = report_id, reply_id
+        # Replies too: a reader who may not post now (policies to accept, a ban, a
+        # closed thread) gets no Reply links.
+        self.may_reply = may_post and not thread.locked
         self.my_reports: set[int] = set()
         if reader is None:
             return
         # Only signed-in readers have forms, and so a CSRF token: anonymous pages are
         # shared (comments/page_cache.py) and must not start a session.
         self.here = str(escape(thread_path(site, thread)))
+        # The token goes in last (items): kept subtrees hold the placeholder.
+        self.csrf = generate_csrf()
         self.hidden = str(
             Markup(
                 '<input type="hidden" name="csrf_token" value="{}">'
                 '<input type="hidden" name="next" value="{}">'
-            ).format(generate_csrf(), thread_path(site, thread))
+            ).format(_CSRF_PLACEHOLDER, thread_path(site, thread))
         )
         self.urls = {e: _url_parts(e, site, thread) for e in ("vote", "edit", "delete")}
         self.post_url = str(
@@ -243,6 +250,55 @@ class _Layer:
     def url(self, endpoint: str, cid: int) -> str:
         before, after = self.urls[endpoint]
         return f"{before}{cid}{after}"
+
+    def page(self, comments: Iterable[reading.CommentView]) -> str:
+        """The top-level comments with their replies. A subtree with nothing of this
+        reader's in it (no own comment, vote, report, chosen or refused form) is the same
+        for every reader of this page in this language: kept, keyed by what it shows, so
+        after a new comment only the subtree that changed is rendered again."""
+        context = self.context()
+        special = self.special_ids()
+        out = []
+        for c in comments:
+            key = _subtree_key(c, special)
+            if key is None:
+                out.append(self.item(c))
+                continue
+            key = (context, key)
+            found = self.cache.get(key)
+            if found is None:
+                found = Markup(self.item(c))  # noqa: S704 - escaped piece by piece
+                self.cache.put(key, found, len(found) * 4 + 200)
+            out.append(found)
+        html = "".join(out)
+        return html.replace(_CSRF_PLACEHOLDER, self.csrf) if self.reader is not None else html
+
+    def context(self) -> tuple[Any, ...]:
+        """What a page's comments depend on besides the comments themselves."""
+        return (
+            "subtree",
+            self.locale,
+            request.blueprint,
+            self.reader is not None,
+            self.verified,
+            self.thread.locked,
+            self.may_reply,
+            self.here if self.reader is not None else "",
+            self.back if self.reader is not None else "",
+        )
+
+    def special_ids(self) -> set[int]:
+        """Comments this reader sees differently from other readers (besides their own
+        comments and votes, which _subtree_key finds)."""
+        ids = set(self.my_reports)
+        ids.update(i for i in (self.report_id, self.reply_id) if i is not None)
+        for field in ("parent_id", "comment_id", "report_id"):
+            value = self.failed.get(field)
+            if isinstance(value, int):
+                ids.add(value)
+            elif isinstance(value, str) and value.isdigit():
+                ids.add(int(value))
+        return ids
 
     def items(self, comments: Iterable[reading.CommentView]) -> str:
         return "".join(self.item(c) for c in comments)
@@ -318,6 +374,8 @@ class _Layer:
         name = escape(c.author_name or lab.former)
         before, after = lab.reply_to
         is_open, body, error = self._failed("parent_id", c.id)
+        if not is_open and not self.may_reply:
+            return ""
         if not is_open and self.reply_id != c.id:
             return (
                 f'<a class="reply" href="{self.reply_url}{c.id}#reply-{c.id}" rel="nofollow"'
@@ -378,6 +436,27 @@ class _Layer:
         )
 
 
+# Stands for the reader's CSRF token in kept subtrees; random per process, so comment text
+# cannot contain it on purpose.
+_CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
+
+
+def _subtree_key(top: reading.CommentView, special: set[int]) -> tuple[Any, ...] | None:
+    """Everything a comment and its replies show to a reader with no stake in them, in
+    page order; None when the reader has one (their own comment or vote, a report, a
+    chosen or refused form) and the subtree is theirs alone."""
+    key: list[Any] = []
+    stack = [top]
+    while stack:
+        c = stack.pop()
+        if c.is_mine or c.my_vote or c.is_pending or c.id in special:
+            return None
+        shown = (c.id, c.status, c.score, c.depth, c.pinned, c.author_id, c.author_name)
+        key.append((*shown, c.created_at, c.edited_at, c.body_html, len(c.replies)))
+        stack.extend(reversed(c.replies))
+    return tuple(key)
+
+
 def thread_path(site: Site, thread: Thread) -> str:
     """The thread page's path with the embedding page's parameters (no paging)."""
     values: dict[str, Any] = {"site_slug": site.slug, "key": thread.key, **thread_args()}
@@ -405,10 +484,14 @@ def comment_items(
     reader: Reader | None,
     comments: Iterable[reading.CommentView],
     failed: dict[str, Any] | None = None,
+    may_post: bool = True,
 ) -> Markup:
-    """The <li> of each comment, with replies, as this reader sees them."""
-    layer = _Layer(site, thread, reader, failed or {}, _chosen("report"), _chosen("reply"))
-    return Markup(layer.items(comments))  # noqa: S704 - escaped piece by piece above
+    """The <li> of each comment, with replies, as this reader sees them; may_post False
+    when the reader may not post now (no Reply links then)."""
+    layer = _Layer(
+        site, thread, reader, failed or {}, _chosen("report"), _chosen("reply"), may_post
+    )
+    return Markup(layer.page(comments))  # noqa: S704 - escaped piece by piece above
 
 
 def comment_item(site: Site, thread: Thread, reader: Reader | None, comment_id: int) -> Markup:

@@ -17,9 +17,10 @@ from commentsvc.accounts.models import Reader
 from commentsvc.comments import reading, rendering, sites, threads
 from commentsvc.comments.models import Site, Thread
 from commentsvc.core.extensions import db
-from commentsvc.moderation import decisions
+from commentsvc.moderation import bans, decisions
 from tests.comments.test_embed import ORIGIN, PAGE, WWW, act, comment_ids, post, posted, widget
 from tests.comments.test_thread_queries import add_comments
+from tests.conftest import build_app
 from tests.factories import PASSWORD, make_reader, sign_in
 
 
@@ -317,3 +318,78 @@ def test_one_vote_form_per_comment_sends_the_pressed_buttons_value(app, alice, b
     assert '<span class="score" aria-label="Score">1</span>' in pressed
     assert act(bob, "vote", cid, value="0").status_code == 303
     assert '<span class="score" aria-label="Score">0</span>' in item(bob.get(PAGE).text, cid)
+
+
+def csrf_tokens(page: str) -> set[str]:
+    return set(re.findall(r'name="csrf_token" value="([^"]*)"', page))
+
+
+def test_kept_subtrees_carry_each_readers_own_token_and_votes(app, alice, bob, site_id):
+    carol = widget(app, "carol@example.org", "Carol", site_id)
+    ids = [posted(alice, f"comment {n}") for n in range(3)]
+    assert act(bob, "vote", ids[1], value="1").status_code == 303
+    for _ in range(2):  # the second time from kept subtrees
+        bob_page, carol_page = bob.get(PAGE).text, carol.get(PAGE).text
+        assert len(csrf_tokens(bob_page)) == 1
+        assert len(csrf_tokens(carol_page)) == 1
+        assert csrf_tokens(bob_page) != csrf_tokens(carol_page)
+        assert "csrf-" not in bob_page
+        assert 'aria-pressed="true"' in item(bob_page, ids[1])
+        assert 'aria-pressed="true"' not in carol_page
+        assert "Edit" not in item(carol_page, ids[0])
+        assert ">Edit<" in item(alice.get(PAGE).text, ids[0])
+
+
+def test_the_token_in_a_kept_subtree_works_for_its_reader_only(smtp_server, tmp_path):
+    app = build_app(tmp_path, smtp_server.port, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        site_id = sites.create_site("demo", "Demo", [ORIGIN]).id
+    app.test_client().get(PAGE)
+    alice = widget(app, "alice@example.org", "Alice", site_id)
+    token = csrf_tokens(alice.get(PAGE).text).pop()
+    cid = posted(alice, "vote on me", csrf_token=token)
+    bob = widget(app, "bob@example.org", "Bob", site_id)
+    carol = widget(app, "carol@example.org", "Carol", site_id)
+    bob.get(PAGE)  # kept
+    carols = item(carol.get(PAGE).text, cid)
+    (theirs,) = csrf_tokens(carols)
+    assert act(bob, "vote", cid, value="1", csrf_token=theirs).status_code == 400
+    assert act(carol, "vote", cid, value="1", csrf_token=theirs).status_code == 303
+    assert 'aria-pressed="true"' in item(carol.get(PAGE).text, cid)
+
+
+def test_after_a_new_comment_only_its_subtree_is_rendered_again(app, alice, bob, monkeypatch):
+    ids = [posted(alice, f"comment {n}") for n in range(4)]
+    bob.get(PAGE)  # every subtree kept
+    rendered: list[int] = []
+    original = rendering._Layer.item
+
+    def counting(self, c):
+        if c.depth == 0:
+            rendered.append(c.id)
+        return original(self, c)
+
+    monkeypatch.setattr(rendering._Layer, "item", counting)
+    bob.get(PAGE)
+    assert rendered == []
+    reply = posted(alice, "a late reply", parent_id=str(ids[1]))
+    page = bob.get(PAGE).text
+    assert rendered == [ids[1]]
+    assert f'id="c{reply}"' in page
+    edited = act(alice, "edit", ids[3], body="changed words")
+    assert edited.status_code == 303
+    rendered.clear()
+    assert "changed words" in bob.get(PAGE).text
+    assert rendered == [ids[3]]
+
+
+def test_a_banned_reader_gets_no_reply_links_nor_reply_form(app, alice, bob, site_id):
+    cid = posted(alice, "top")
+    assert "data-reply=" in bob.get(PAGE).text
+    with app.app_context():
+        bans.ban(moderator(app), reader(app, "bob@example.org").id, site_id, "spam")
+    for path in (PAGE, f"{PAGE}&reply={cid}"):
+        page = bob.get(path).text
+        assert "data-reply=" not in page
+        assert 'name="parent_id"' not in page
+        assert "Vote up" in page  # reading and voting stay

@@ -171,7 +171,9 @@ def _render_thread(
     except Invalid as exc:
         return _error_page(str(exc), 400)
     # Kept fragments and this reader's controls (comments/rendering.py).
-    items = rendering.comment_items(site, thread_row, reader, page.comments, failed)
+    items = rendering.comment_items(
+        site, thread_row, reader, page.comments, failed, may_post=refusal is None
+    )
     # The output of our own autoescaping template, not reader input.
     comments_html = Markup(  # noqa: S704
         render_template("embed/_comments.html", items=items, page=page, **context)
