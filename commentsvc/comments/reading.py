@@ -16,7 +16,7 @@ from sqlalchemy import Row, and_, false, func, literal, null, or_, select, union
 from sqlalchemy.sql import ColumnElement
 
 from commentsvc.accounts.models import Reader
-from commentsvc.comments.models import Comment, CommentStatus, Site, Thread, Vote
+from commentsvc.comments.models import Comment, CommentStatus, Report, Site, Thread, Vote
 from commentsvc.core.errors import Invalid
 from commentsvc.core.extensions import db, utcnow
 
@@ -73,6 +73,8 @@ class ThreadPage:
     comments: list[CommentView]
     next_cursor: str | None
     sort: Sort
+    # The comments on it the viewer reported.
+    reported: frozenset[int] = frozenset()
 
 
 def _visible(
@@ -300,25 +302,49 @@ def _shared_rows(thread: Thread, sort: Sort, cursor: str | None, page_size: int)
     return found
 
 
-def _viewer_votes(thread: Thread, viewer_id: int) -> dict[int, int] | None:
-    """The viewer's votes in the thread, by comment; None when they have a pending
-    comment in it (their page then differs from everyone's, and is read in full)."""
+@dataclass(frozen=True)
+class _Stake:
+    """What the viewer has in a thread: their votes by comment, whether a comment of
+    theirs waits for a moderator (their page then differs from everyone's and is read
+    in full), and the comments they reported."""
+
+    votes: dict[int, int]
+    pending: bool
+    reported: frozenset[int]
+
+
+_VOTE, _PENDING, _REPORTED = "v", "p", "r"
+
+
+def _viewer_stake(thread: Thread, viewer_id: int) -> _Stake:
+    """The viewer's stake in the thread, in one statement."""
+    in_thread = Comment.thread_id == thread.id
     votes = (
-        select(Vote.comment_id, Vote.value)
+        select(literal(_VOTE), Vote.comment_id, Vote.value)
         .join(Comment, Comment.id == Vote.comment_id)
-        .where(Vote.reader_id == viewer_id, Comment.thread_id == thread.id)
+        .where(Vote.reader_id == viewer_id, in_thread)
     )
-    pending = select(Comment.id, literal(0)).where(
-        Comment.status == CommentStatus.PENDING,
-        Comment.thread_id == thread.id,
-        Comment.author_id == viewer_id,
+    pending = select(literal(_PENDING), Comment.id, literal(0)).where(
+        Comment.status == CommentStatus.PENDING, in_thread, Comment.author_id == viewer_id
+    )
+    reported = (
+        select(literal(_REPORTED), Report.comment_id, literal(0))
+        .join(Comment, Comment.id == Report.comment_id)
+        .where(Report.reader_id == viewer_id, in_thread)
     )
     found: dict[int, int] = {}
-    for comment_id, value in db.session.execute(union_all(votes, pending)):
-        if value == 0:
-            return None
-        found[comment_id] = value
-    return found
+    waiting, flagged = False, set()
+    for kind, comment_id, value in db.session.execute(union_all(votes, pending, reported)):
+        if kind == _VOTE:
+            found[comment_id] = value
+        elif kind == _PENDING:
+            waiting = True
+        else:
+            flagged.add(comment_id)
+    return _Stake(found, waiting, frozenset(flagged))
+
+
+_NO_STAKE = _Stake({}, False, frozenset())
 
 
 def read_thread(
@@ -332,15 +358,16 @@ def read_thread(
     """One page of top-level comments with all their replies.
 
     Everyone's rows are kept per thread version; a signed-in viewer adds one query for
-    their votes (and, with a pending comment of their own, reads their page in full).
+    their votes and reports (and, with a pending comment of their own, reads their page
+    in full).
     Deleted comments stay as placeholders only where visible replies hang below them.
 
     :raises Invalid: a malformed cursor.
     """
-    votes = _viewer_votes(thread, viewer_id) if viewer_id is not None else {}
-    if votes is None:
+    stake = _viewer_stake(thread, viewer_id) if viewer_id is not None else _NO_STAKE
+    votes = stake.votes
+    if stake.pending:
         rows = _rows(thread, viewer_id, sort, cursor, page_size)
-        votes = {}
     else:
         rows = _shared_rows(thread, sort, cursor, page_size)
     now = utcnow()
@@ -357,7 +384,7 @@ def read_thread(
             parent.replies.append(view)
     comments = [c for c in tops if _keep(c)]
     next_cursor = _encode_cursor(rows.tops[-1], sort) if rows.more and rows.tops else None
-    return ThreadPage(comments=comments, next_cursor=next_cursor, sort=sort)
+    return ThreadPage(comments, next_cursor, sort, stake.reported)
 
 
 def _keep(view: CommentView) -> bool:

@@ -26,8 +26,8 @@ from commentsvc.comments import (
     posting,
     reading,
     rendering,
-    reports,
     setup,
+    shell,
     sites,
     threads,
     votes,
@@ -156,8 +156,6 @@ def _render_thread(
         # Why there is no comment form, if there is none (the page says so instead).
         "refusal": refusal,
     }
-    # Comments this reader reported show "reported" instead of the Report link.
-    g.my_reports = reports.reported_ids(reader.id, thread_row.id) if reader else set()
     g.form_started = rules.form_token()
     g.reply_emails_default = notify.settings_for(reader.id).reply_emails if reader else False
     try:
@@ -170,6 +168,8 @@ def _render_thread(
         )
     except Invalid as exc:
         return _error_page(str(exc), 400)
+    # Comments this reader reported show "reported" instead of the Report link.
+    g.my_reports = page.reported
     # Kept fragments and this reader's controls (comments/rendering.py).
     items = rendering.comment_items(
         site, thread_row, reader, page.comments, failed, may_post=refusal is None
@@ -180,6 +180,8 @@ def _render_thread(
     )
     if request.args.get("partial"):
         html = str(comments_html)
+    elif reader is not None and shell.keepable(reader, context, status):
+        html = shell.render(context, comments_html, reader)
     else:
         html = render_template("embed/thread.html", comments_html=comments_html, **context)
     if reader is None and not failed and looks.theme_arg_is_canonical():
