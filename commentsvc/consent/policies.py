@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, String, cast, func, literal, or_, select, union_all
 
 from commentsvc.accounts.models import Reader
 from commentsvc.comments.models import Site
@@ -128,6 +128,40 @@ def _latest_numbers(site_id: int | None) -> dict[tuple[str, int | None], int]:
     return {(document, sid): number for document, sid, number in rows}
 
 
+def _numbers_and_acceptances(
+    site_id: int | None, reader_id: int
+) -> tuple[dict[tuple[str, int | None], int], set[tuple[str, int | None, str]]]:
+    """_latest_numbers and the reader's acceptances (document, site_id, version), in one
+    statement: every signed-in thread page asks."""
+    scope: ColumnElement[bool] = PolicyVersion.site_id.is_(None)
+    if site_id is not None:
+        scope = or_(scope, PolicyVersion.site_id == site_id)
+    latest = (
+        select(
+            literal("latest"),
+            PolicyVersion.document,
+            PolicyVersion.site_id,
+            cast(func.max(PolicyVersion.version), String),
+        )
+        .where(scope)
+        .group_by(PolicyVersion.document, PolicyVersion.site_id)
+    )
+    theirs = select(
+        literal("accepted"),
+        PolicyAcceptance.document,
+        PolicyAcceptance.site_id,
+        PolicyAcceptance.version,
+    ).where(PolicyAcceptance.reader_id == reader_id)
+    numbers: dict[tuple[str, int | None], int] = {}
+    accepted: set[tuple[str, int | None, str]] = set()
+    for kind, document, sid, version in db.session.execute(union_all(latest, theirs)):
+        if kind == "latest":
+            numbers[(document, sid)] = int(version)
+        else:
+            accepted.add((document, sid, version))
+    return numbers, accepted
+
+
 def _in_force(
     document: PolicyDocument, site_id: int | None, numbers: dict[tuple[str, int | None], int]
 ) -> tuple[int | None, int]:
@@ -210,8 +244,7 @@ def pending_acceptances(reader: Reader, site: Site | None = None) -> list[Policy
     records the versions in force, so every account has one on record.
     """
     site_id = site.id if site is not None else None
-    numbers = _latest_numbers(site_id)
-    accepted = {(a.document, a.site_id, a.version) for a in reader.acceptances}
+    numbers, accepted = _numbers_and_acceptances(site_id, reader.id)
     documents_on_record = {document for document, _, _ in accepted}
     pending = []
     for document in ACCEPTED:
