@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -336,11 +337,17 @@ def test_widget_posts_from_elsewhere_are_refused(app, alice, headers):
     assert alice.post(POST, data={"body": "x"}, headers=same_origin).status_code == 303
 
 
-def test_widget_post_needs_the_csrf_token_when_csrf_is_on(smtp_server, tmp_path):
-    app = build_app(tmp_path, smtp_server.port, WTF_CSRF_ENABLED=True)
+def app_with_csrf(smtp_port: int, tmp_path: Path) -> tuple[Flask, int]:
+    """An app that checks CSRF tokens, with the demo site and its thread a1: (app, site id)."""
+    app = build_app(tmp_path, smtp_port, WTF_CSRF_ENABLED=True)
     with app.app_context():
         site_id = sites.create_site("demo", "Demo", [ORIGIN]).id
     app.test_client().get(PAGE)
+    return app, site_id
+
+
+def test_widget_post_needs_the_csrf_token_when_csrf_is_on(smtp_server, tmp_path):
+    app, site_id = app_with_csrf(smtp_server.port, tmp_path)
     client = widget(app, "alice@example.org", "Alice", site_id)
     assert post(client).status_code == 400
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(PAGE).text)

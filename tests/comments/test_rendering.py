@@ -18,9 +18,18 @@ from commentsvc.comments import reading, rendering, sites, threads
 from commentsvc.comments.models import Site, Thread
 from commentsvc.core.extensions import db
 from commentsvc.moderation import bans, decisions
-from tests.comments.test_embed import ORIGIN, PAGE, WWW, act, comment_ids, post, posted, widget
+from tests.comments.test_embed import (
+    ORIGIN,
+    PAGE,
+    WWW,
+    act,
+    app_with_csrf,
+    comment_ids,
+    post,
+    posted,
+    widget,
+)
 from tests.comments.test_thread_queries import add_comments
-from tests.conftest import build_app
 from tests.factories import PASSWORD, make_reader, sign_in
 
 
@@ -341,10 +350,7 @@ def test_kept_subtrees_carry_each_readers_own_token_and_votes(app, alice, bob, s
 
 
 def test_the_token_in_a_kept_subtree_works_for_its_reader_only(smtp_server, tmp_path):
-    app = build_app(tmp_path, smtp_server.port, WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        site_id = sites.create_site("demo", "Demo", [ORIGIN]).id
-    app.test_client().get(PAGE)
+    app, site_id = app_with_csrf(smtp_server.port, tmp_path)
     alice = widget(app, "alice@example.org", "Alice", site_id)
     token = csrf_tokens(alice.get(PAGE).text).pop()
     cid = posted(alice, "vote on me", csrf_token=token)
