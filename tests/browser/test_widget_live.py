@@ -302,7 +302,15 @@ def test_another_readers_comment_comes_through_the_new_comments_notice(
 CLS_OBSERVER = """
 window.layoutShift = 0;
 new PerformanceObserver(function (list) {
-  list.getEntries().forEach(function (e) { if (!e.hadRecentInput) window.layoutShift += e.value; });
+  list.getEntries().forEach(function (e) {
+    if (e.hadRecentInput) return;
+    window.layoutShift += e.value;
+    // What moved, for the failure message: [shift, ms, [node, y before, y after] …].
+    var moved = e.sources.map(function (s) {
+      return [s.node ? s.node.nodeName + "#" + s.node.id : "?", s.previousRect.y, s.currentRect.y];
+    });
+    (window.shifts = window.shifts || []).push([e.value, Math.round(e.startTime), moved]);
+  });
 }).observe({ type: "layout-shift", buffered: true });
 """
 
@@ -311,21 +319,28 @@ new PerformanceObserver(function (list) {
 def test_the_article_hardly_moves_while_the_comments_load(
     browser: Browser, service: LiveServer, news_site: str, viewport: tuple[int, int]
 ):
-    """The article's first view: the frame starts at its reserved height and grows once."""
+    """The article's first view: the frame starts at its reserved height and grows once.
+
+    Judged as layout shift is judged in the field, over several views: the middle one of
+    three loads (a busy machine now and then moves one view more; the message says what).
+    """
     seed_many(service, news_site, 12)
     width, height = viewport
-    context = browser.new_context(viewport={"width": width, "height": height})
-    context.add_init_script(CLS_OBSERVER)
-    page = context.new_page()
-    try:
-        page.goto(f"{news_site}/articles/{ARTICLE}")
-        expect(page.frame_locator("iframe").get_by_text("Comment 12.")).to_be_visible()
-        expect_iframe_fits(page)
-        page.wait_for_timeout(500)  # the observer reports the last shifts
-        shift = page.evaluate("window.layoutShift")
-    finally:
-        context.close()
-    assert shift <= 0.05
+    shifts, moved = [], []
+    for _ in range(3):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.add_init_script(CLS_OBSERVER)
+        page = context.new_page()
+        try:
+            page.goto(f"{news_site}/articles/{ARTICLE}")
+            expect(page.frame_locator("iframe").get_by_text("Comment 12.")).to_be_visible()
+            expect_iframe_fits(page)
+            page.wait_for_timeout(500)  # the observer reports the last shifts
+            shifts.append(page.evaluate("window.layoutShift"))
+            moved.append(page.evaluate("JSON.stringify(window.shifts || [])"))
+        finally:
+            context.close()
+    assert sorted(shifts)[1] <= 0.05, (shifts, moved)
 
 
 def test_times_read_relative_with_the_exact_time_as_title(
