@@ -458,9 +458,14 @@ def _subtree_key(top: reading.CommentView, special: set[int]) -> tuple[Any, ...]
 
 
 def thread_path(site: Site, thread: Thread) -> str:
-    """The thread page's path with the embedding page's parameters (no paging)."""
-    values: dict[str, Any] = {"site_slug": site.slug, "key": thread.key, **thread_args()}
-    return url_for(f"{request.blueprint}.thread", **values)
+    """The thread page's path with the embedding page's parameters (no paging); made
+    once per request (the page, its forms and its layer all name it)."""
+    made: dict[tuple[str, str], str] = g.setdefault("thread_paths", {})
+    key = (site.slug, thread.key)
+    if key not in made:
+        values: dict[str, Any] = {"site_slug": site.slug, "key": thread.key, **thread_args()}
+        made[key] = url_for(f"{request.blueprint}.thread", **values)
+    return made[key]
 
 
 def _page_url(site: Site, thread: Thread) -> str:
