@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from commentsvc import accounts, comments, consent, core, moderation
+from commentsvc import accounts, comments, consent, core, moderation, transfer
 from commentsvc.comments.page_cache import SharedPageCache
 from commentsvc.core import config, edge, metrics
 
@@ -26,6 +26,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )
+    # Thread keys are often article paths ("/2024/05/story/"): "/embed/site/t//2024/…"
+    # must reach the thread, not be redirected to a merged path naming another key.
+    app.url_map.merge_slashes = False
     app.config.from_object(config.Defaults)
     if test_config is None:
         app.config.from_prefixed_env("COMMENTSVC")
@@ -39,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     comments.init_app(app)
     moderation.init_app(app)
     consent.init_app(app)
+    transfer.init_app(app)
     if app.config["SHARED_PAGE_CACHE_BYTES"]:
         # Anonymous thread reads are answered from memory before Flask runs.
         cache = SharedPageCache(app, app.config["SHARED_PAGE_CACHE_BYTES"])

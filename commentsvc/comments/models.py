@@ -150,6 +150,9 @@ class Comment(Model):
     pinned: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
+    # The name an imported comment was signed with in the site's former comment system
+    # (commentsvc.transfer); shown while no account has claimed the comment.
+    imported_name: Mapped[str | None] = mapped_column(String(100))
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[Reader | None] = relationship()

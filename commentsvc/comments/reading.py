@@ -162,7 +162,8 @@ def _columns(viewer_id: int | None) -> tuple[Any, ...]:
         Comment.pinned,
         Comment.created_at,
         Comment.edited_at,
-        Reader.display_name.label("author_name"),
+        # An imported comment nobody has claimed shows the name it was signed with.
+        func.coalesce(Reader.display_name, Comment.imported_name).label("author_name"),
         vote.label("my_vote"),
     )
 

@@ -27,7 +27,7 @@ from flask.wrappers import Request
 from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest, NotFound
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, PathConverter
 
 # Deepest nesting of arrays and objects a JSON body may have; real ones have 2 or 3.
 MAX_DEPTH = 32
@@ -178,6 +178,15 @@ class BoundedIntegerConverter(IntegerConverter):
     regex = _pattern_at_most(DB_INT_MAX)
 
 
+class ThreadKeyConverter(PathConverter):
+    """<thread_key:…>: a thread key as a site's snippet gives it, slashes and all. Unlike
+    <path:…> it may start with a slash, as an article's path ("/2024/05/story/") does."""
+
+    regex = ".+?"
+    # Werkzeug guesses from the pattern (no "/" in it) that it matches one path segment.
+    part_isolating = False
+
+
 def _is_json() -> bool:
     mimetype = request.mimetype
     return mimetype == "application/json" or mimetype.endswith(JSON_MIMETYPE_SUFFIX)
@@ -222,4 +231,5 @@ def init_app(app: Flask) -> None:
     app.request_class = InputRequest
     app.json = JSONProvider(app)
     app.url_map.converters["int"] = BoundedIntegerConverter
+    app.url_map.converters["thread_key"] = ThreadKeyConverter
     app.before_request(refuse_bad_input)

@@ -6,6 +6,8 @@ the source and templates mark only that stored HTML as safe.
 
 from __future__ import annotations
 
+import html
+import re
 from functools import cache, partial
 from urllib.parse import urlsplit
 
@@ -166,3 +168,33 @@ def render_document(source: str) -> str:
             token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
     html = md.renderer.render(tokens, md.options, {})
     return str(_document_cleaner().clean(html)).strip()
+
+
+# --- imported comments ------------------------------------------------------------------
+# Comments moved in from another system (commentsvc.transfer) arrive as HTML. They pass
+# through the same cleaner as new comments: their markup is never trusted.
+
+_BREAKS = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_PARAGRAPH_ENDS = re.compile(r"</(?:p|blockquote|pre|li)>", re.IGNORECASE)
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+# Older systems mark emphasis with <b> and <i>: kept as the <strong> and <em> a comment has.
+_OLD_EMPHASIS = re.compile(r"<(/?)(b|i)(?=[\s/>])", re.IGNORECASE)
+_EMPHASIS_NAMES = {"b": "strong", "i": "em"}
+
+
+def clean_imported_html(source_html: str) -> str:
+    """Another system's comment HTML, cleaned as a new comment's Markdown output is."""
+    renamed = _OLD_EMPHASIS.sub(
+        lambda m: f"<{m.group(1)}{_EMPHASIS_NAMES[m.group(2).lower()]}", source_html
+    )
+    return str(_cleaner().clean(renamed)).strip()
+
+
+def html_to_text(cleaned_html: str) -> str:
+    """The text of cleaned comment HTML, with its paragraphs and line breaks: what an
+    imported comment is searched by and edited from."""
+    text = _PARAGRAPH_ENDS.sub(lambda m: m.group(0) + "\n\n", _BREAKS.sub("\n", cleaned_html))
+    stripped = str(bleach.clean(text, tags=set(), strip=True))
+    return _BLANK_LINES.sub("\n\n", html.unescape(stripped)).strip()

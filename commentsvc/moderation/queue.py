@@ -266,7 +266,7 @@ def decorate(rows: list[tuple[Comment, Thread, Site]]) -> list[QueueItem]:
     parents = {
         p.id: (p, name)
         for p, name in db.session.execute(
-            select(Comment, Reader.display_name)
+            select(Comment, func.coalesce(Reader.display_name, Comment.imported_name))
             .outerjoin(Reader, Reader.id == Comment.author_id)
             .where(Comment.id.in_(parent_ids))
         )

@@ -59,7 +59,7 @@ def openapi() -> dict[str, Any]:
     return document()
 
 
-@bp.get("/sites/<site_slug>/threads/<path:key>/comments")
+@bp.get("/sites/<site_slug>/threads/<thread_key:key>/comments")
 def list_comments(site_slug: str, key: str) -> Json:
     found = threads.find_existing_thread(site_slug, key)
     if found is None:
@@ -129,7 +129,7 @@ def counts(site_slug: str) -> Json:
     return response
 
 
-@bp.post("/sites/<site_slug>/threads/<path:key>/comments")
+@bp.post("/sites/<site_slug>/threads/<thread_key:key>/comments")
 @limit_posting
 def post_comment(site_slug: str, key: str) -> Json:
     reader = current.signed_in()

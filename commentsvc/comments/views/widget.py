@@ -92,7 +92,7 @@ def _sort() -> reading.Sort:
         return reading.Sort.OLDEST
 
 
-@bp.get("/<site_slug>/t/<path:key>")
+@bp.get("/<site_slug>/t/<thread_key:key>")
 def thread(site_slug: str, key: str) -> Page:
     found = threads.find_thread(site_slug, key)
     if found is None:
@@ -231,7 +231,7 @@ def _check_in_thread(thread_row: Thread, comment_id: int) -> None:
         abort(404)
 
 
-@bp.post("/<site_slug>/t/<path:key>")
+@bp.post("/<site_slug>/t/<thread_key:key>")
 @limit_posting
 def post(site_slug: str, key: str) -> Page:
     site, thread_row, reader = _load(site_slug, key)
@@ -295,7 +295,7 @@ def _refused(
     return _render_thread(site, thread_row, frame_origin, status, failed, refusal)
 
 
-@bp.post("/<site_slug>/c/<int:comment_id>/edit/<path:key>")
+@bp.post("/<site_slug>/c/<int:comment_id>/edit/<thread_key:key>")
 def edit(site_slug: str, key: str, comment_id: int) -> Page:
     site, thread_row, reader = _load(site_slug, key)
     _check_in_thread(thread_row, comment_id)
@@ -311,7 +311,7 @@ def edit(site_slug: str, key: str, comment_id: int) -> Page:
     return _refused(site, thread_row, form, " ".join(_form_errors(form)), 422)
 
 
-@bp.post("/<site_slug>/c/<int:comment_id>/delete/<path:key>")
+@bp.post("/<site_slug>/c/<int:comment_id>/delete/<thread_key:key>")
 def delete(site_slug: str, key: str, comment_id: int) -> Page:
     site, thread_row, reader = _load(site_slug, key)
     _check_in_thread(thread_row, comment_id)
@@ -321,7 +321,7 @@ def delete(site_slug: str, key: str, comment_id: int) -> Page:
     return _back(site_slug, key)
 
 
-@bp.post("/<site_slug>/c/<int:comment_id>/vote/<path:key>")
+@bp.post("/<site_slug>/c/<int:comment_id>/vote/<thread_key:key>")
 def vote(site_slug: str, key: str, comment_id: int) -> Page:
     site, thread_row, reader = _load(site_slug, key)
     _check_in_thread(thread_row, comment_id)
@@ -334,7 +334,7 @@ def vote(site_slug: str, key: str, comment_id: int) -> Page:
     return _back(site_slug, key, f"#c{comment_id}")
 
 
-@bp.post("/<site_slug>/accept-policies/<path:key>")
+@bp.post("/<site_slug>/accept-policies/<thread_key:key>")
 def accept_policies(site_slug: str, key: str) -> Page:
     """Accept new policy versions from the thread page, then go back to it."""
     site, _thread_row, reader = _load(site_slug, key)

@@ -27,7 +27,7 @@ from commentsvc.core.errors import Invalid
 PREVIEW_MAX_RAW = 2 * posting.BODY_MAX
 
 
-@widget.bp.post("/<site_slug>/preview/<path:key>")
+@widget.bp.post("/<site_slug>/preview/<thread_key:key>")
 @limit_preview
 def preview(site_slug: str, key: str) -> widget.Page:
     """The HTML the text would be stored as, for the composer's Preview tab."""
@@ -47,7 +47,7 @@ def preview(site_slug: str, key: str) -> widget.Page:
     return Response(json.dumps({"html": html}), mimetype="application/json")
 
 
-@widget.bp.get("/<site_slug>/changes/<path:key>")
+@widget.bp.get("/<site_slug>/changes/<thread_key:key>")
 def changes(site_slug: str, key: str) -> widget.Page:
     """How many comments the thread has, how many more than `seen`, and the notice to
     show for them in the page's language (`lang`). The same answer for every reader."""

@@ -10,7 +10,7 @@ from commentsvc.comments.views import fragments, widget
 from commentsvc.core.errors import Invalid
 
 
-@widget.bp.post("/<site_slug>/c/<int:comment_id>/report/<path:key>")
+@widget.bp.post("/<site_slug>/c/<int:comment_id>/report/<thread_key:key>")
 def report(site_slug: str, key: str, comment_id: int) -> widget.Page:
     site, thread_row, reader = widget._load(site_slug, key)
     widget._check_in_thread(thread_row, comment_id)
