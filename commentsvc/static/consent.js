@@ -25,7 +25,7 @@
   var queue = Promise.resolve();
   var gpc = navigator.globalPrivacyControl === true;
   var host, root, banner, dialog, boxes = {}, bannerFocus, dialogFocus, pendingOpen, running, again;
-  var de = d.documentElement, scrollPad = "";
+  var de = d.documentElement, scrollPad = "", inlinePad = "", pagePad = "0px";
 
   function read() {
     var m = d.cookie.match(/(?:^|;\s*)commentsvc_consent=([0-9a-f-]{36}(?:\.[\w-]{1,64})?)?~(\d+)~([a-z.]*)/);
@@ -246,17 +246,20 @@
   function mount() {
     if (root) return;
     host = el("div", { id: "commentsvc-consent" });
-    host.style.display = "block";
+    // Out of the page's flow: content loading above it (an article's comments) never
+    // moves it, so it adds nothing to the page's layout shift.
+    host.style.cssText = "display:block;position:fixed;left:0;bottom:0;width:0;height:0";
     root = host.attachShadow({ mode: "open" });
     style(root);
     d.body.appendChild(host);
   }
 
-  // While the banner shows, the page gets room below its end (the host is a spacer) and
-  // keyboard focus scrolls clear of the banner: it never hides the page's last lines.
+  // While the banner shows, the page gets room below its end (padding at the bottom of
+  // the document, added to the page's own) and keyboard focus scrolls clear of the
+  // banner: it never hides the page's last lines.
   function pad() {
     var h = banner ? banner.offsetHeight + 32 : 0;
-    host.style.height = h ? h + "px" : "";
+    de.style.paddingBottom = h ? "calc(" + pagePad + " + " + h + "px)" : inlinePad;
     de.style.scrollPaddingBottom = h ? h + "px" : scrollPad;
   }
 
@@ -276,6 +279,8 @@
     ]);
     root.appendChild(banner);
     scrollPad = de.style.scrollPaddingBottom;
+    inlinePad = de.style.paddingBottom;
+    pagePad = getComputedStyle(de).paddingBottom || "0px";
     pad();
     if (window.ResizeObserver) new ResizeObserver(pad).observe(banner);
     banner.focus({ preventScroll: true });

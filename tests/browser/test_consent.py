@@ -366,3 +366,25 @@ def test_a_stored_id_the_service_did_not_issue_is_replaced_by_a_new_one(
     decide(page, preferences(page).get_by_role("button", name="Accept all"))
     withdrawn, accepted = records(consent_site)
     assert accepted.consent_id == withdrawn.consent_id
+
+
+def test_the_banner_never_hides_the_end_of_the_page(page: Page, consent_site: LiveServer):
+    page.set_viewport_size({"width": 390, "height": 700})
+    page.goto(CONSENT_ARTICLE)
+    expect(banner(page)).to_be_visible()
+    footer = page.locator("footer")
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.wait_for_function(
+        "Math.abs(window.scrollY + innerHeight - document.documentElement.scrollHeight) < 2"
+    )
+    footer_box = footer.bounding_box()
+    banner_box = banner(page).bounding_box()
+    assert footer_box is not None
+    assert banner_box is not None
+    # Scrolled to the end, the page's last line is above the banner, not under it.
+    assert footer_box["y"] + footer_box["height"] <= banner_box["y"]
+    # Deciding gives the room back.
+    before = page.evaluate("document.documentElement.scrollHeight")
+    decide(page, banner(page).get_by_role("button", name="Reject all"))
+    expect(banner(page)).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollHeight") < before
