@@ -6,9 +6,9 @@ the source and templates mark only that stored HTML as safe.
 
 from __future__ import annotations
 
-import html
 import re
 from functools import cache, partial
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import bleach
@@ -174,8 +174,6 @@ def render_document(source: str) -> str:
 # Comments moved in from another system (commentsvc.transfer) arrive as HTML. They pass
 # through the same cleaner as new comments: their markup is never trusted.
 
-_BREAKS = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_PARAGRAPH_ENDS = re.compile(r"</(?:p|blockquote|pre|li)>", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
@@ -192,9 +190,32 @@ def clean_imported_html(source_html: str) -> str:
     return str(_cleaner().clean(renamed)).strip()
 
 
+class _Text(HTMLParser):
+    """The text of HTML, with a line break for <br> and a blank line after blocks."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+_BLOCKS = frozenset({"p", "blockquote", "pre", "li"})
+
+
 def html_to_text(cleaned_html: str) -> str:
     """The text of cleaned comment HTML, with its paragraphs and line breaks: what an
     imported comment is searched by and edited from."""
-    text = _PARAGRAPH_ENDS.sub(lambda m: m.group(0) + "\n\n", _BREAKS.sub("\n", cleaned_html))
-    stripped = str(bleach.clean(text, tags=set(), strip=True))
-    return _BLANK_LINES.sub("\n\n", html.unescape(stripped)).strip()
+    parser = _Text()
+    parser.feed(cleaned_html)
+    parser.close()
+    return _BLANK_LINES.sub("\n\n", "".join(parser.parts)).strip()

@@ -8,6 +8,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from commentsvc.transfer import cli, models  # noqa: F401 -- models: the tables
+    from commentsvc.transfer import cli, models, views  # noqa: F401 -- models: the tables
 
+    app.register_blueprint(views.bp)
     app.cli.add_command(cli.import_group)
+    app.cli.add_command(cli.export_command)

@@ -105,7 +105,7 @@ class DisqusExport:
         thread_id = _dsq_id(element.find("d:thread", NS))
         thread = self._threads.get(thread_id)
         created = parse_time(xmlsource.text(element, "d:createdAt", NS), where)
-        body_html, body_source = html_body(xmlsource.text(element, "d:message", NS), where)
+        body = html_body(xmlsource.text(element, "d:message", NS), where)
         if thread is None or thread_id in self._deleted_threads:
             return None
         if xmlsource.flag(element, "d:isSpam", NS):
@@ -119,8 +119,7 @@ class DisqusExport:
             thread=thread,
             parent_id=_dsq_id(element.find("d:parent", NS)) or None,
             author=_author(element.find("d:author", NS)),
-            body_html=body_html,
-            body_source=body_source,
+            body=body,
             status=status,
             created_at=created,
         )

@@ -3,13 +3,14 @@ their authors, with bodies already cleaned by the one sanitiser."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from commentsvc.comments.models import CommentStatus
+from commentsvc.comments.models import CommentStatus, TitleSource
 from commentsvc.core import sanitize
 
 # Longest text accepted from one element of a source file: larger means a broken or
@@ -41,6 +42,8 @@ class SourceThread:
     url: str = ""
     created_at: datetime | None = None
     locked: bool = False
+    # Who set the title (comments.models.TitleSource): a snippet's, until a view says more.
+    title_source: str = TitleSource.SNIPPET
 
 
 @dataclass(slots=True)
@@ -49,8 +52,7 @@ class SourceComment:
     thread: SourceThread
     parent_id: str | None
     author: SourceAuthor | None
-    body_html: str
-    body_source: str
+    body: Body
     status: CommentStatus
     created_at: datetime
     score: int = 0
@@ -58,31 +60,58 @@ class SourceComment:
     edited_at: datetime | None = None
 
 
-def html_body(raw: str, where: str) -> tuple[str, str]:
-    """(cleaned HTML, its text) of another system's comment HTML."""
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A comment's text as the source has it, made into (HTML, source) only when the
+    comment is written: a comment already imported, a dry run and the checking read
+    never pay for cleaning it."""
+
+    raw: str
+    # "html": another system's HTML; "plain": text with light HTML (WordPress);
+    # "markdown": written as new comments are (Isso).
+    kind: str
+    # The source text to keep, when the file gives one besides the HTML (an export).
+    source: str | None = None
+
+    def render(self) -> tuple[str, str]:
+        if self.kind == "markdown":
+            return sanitize.render_comment(self.raw), self.raw
+        html = self.raw if self.kind == "html" else _paragraphs(self.raw)
+        cleaned = sanitize.clean_imported_html(html)
+        return cleaned, self.source if self.source is not None else sanitize.html_to_text(cleaned)
+
+
+def _checked(raw: str, where: str) -> str:
     if len(raw) > BODY_MAX:
         raise BadSource(f"{where}: the text is longer than {BODY_MAX:,} characters.")
-    cleaned = sanitize.clean_imported_html(raw)
-    return cleaned, sanitize.html_to_text(cleaned)
+    return raw
 
 
-def markdown_body(raw: str, where: str) -> tuple[str, str]:
-    """(rendered HTML, source) of a comment written in Markdown, as new comments are."""
-    if len(raw) > BODY_MAX:
-        raise BadSource(f"{where}: the text is longer than {BODY_MAX:,} characters.")
-    return sanitize.render_comment(raw), raw
+def html_body(raw: str, where: str, source: str | None = None) -> Body:
+    """Another system's comment HTML (cleaned when written)."""
+    return Body(_checked(raw, where), "html", source)
 
 
-def plain_body(raw: str, where: str) -> tuple[str, str]:
+def markdown_body(raw: str, where: str) -> Body:
+    """A comment written in Markdown, rendered when written as new comments are."""
+    return Body(_checked(raw, where), "markdown")
+
+
+def plain_body(raw: str, where: str) -> Body:
     """A comment kept as plain text with light HTML (WordPress): blank lines make
     paragraphs and single line breaks stay, as WordPress shows them."""
-    if len(raw) > BODY_MAX:
-        raise BadSource(f"{where}: the text is longer than {BODY_MAX:,} characters.")
+    return Body(_checked(raw, where), "plain")
+
+
+_PARAGRAPH_TAG = re.compile(r"<p[\s>]", re.IGNORECASE)
+
+
+def _paragraphs(raw: str) -> str:
     text = raw.replace("\r\n", "\n").strip()
-    if "<p" not in text.lower():
-        paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
-        text = "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs)
-    return html_body(text, where)
+    if _PARAGRAPH_TAG.search(text):
+        return text
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    return "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
 
 def key_from_url(url: str) -> str:

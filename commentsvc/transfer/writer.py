@@ -13,7 +13,7 @@ comments at the end, and counted.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +28,7 @@ from commentsvc.transfer.models import ImportedAuthor, ImportedItem
 from commentsvc.transfer.records import SourceAuthor, SourceComment, SourceThread
 
 BATCH = 1000
+AUTHORS_KEPT = 100_000
 THREAD = "thread"
 COMMENT = "comment"
 
@@ -99,6 +100,11 @@ class Writer:
         self._dry_keys: dict[str, int] = {}
         self._next_stand_in = -1
 
+    def add_thread(self, thread: SourceThread) -> None:
+        """Make (or find) a thread now, whether or not comments follow; sources that
+        list threads of their own (the service's export) keep them all."""
+        self._place_threads([thread])
+
     def add(self, comment: SourceComment) -> None:
         self._batch.append(comment)
         if len(self._batch) >= self.batch_size:
@@ -116,6 +122,11 @@ class Writer:
         self.tally.orphans += len(orphans)
         for start in range(0, len(orphans), self.batch_size):
             self._write(orphans[start : start + self.batch_size])
+        # Threads added on their own after the last batch.
+        if self.dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
         return self.tally
 
     # --- one batch ----------------------------------------------------------------------
@@ -202,6 +213,7 @@ class Writer:
             "title": thread.title,
             "url": thread.url,
             "locked": thread.locked,
+            "title_source": thread.title_source,
             "created_at": thread.created_at or utcnow(),
         }
         return int(db.session.execute(insert(Thread).returning(Thread.id), values).scalar_one())
@@ -231,6 +243,9 @@ class Writer:
         )
 
     def _place_authors(self, comments: list[SourceComment]) -> None:
+        # Memory stays bounded on files with very many authors: later batches ask again.
+        if len(self._authors) > AUTHORS_KEPT:
+            self._authors.clear()
         wanted = {c.author.key: c.author for c in comments if c.author}
         missing = [key for key in wanted if key not in self._authors]
         if not missing:
@@ -254,9 +269,6 @@ class Writer:
                 [self._author_row(a) for a in new],
             ).all()
             self._authors.update(zip((a.key for a in new), ids, strict=True))
-        # Keeps memory bounded on files with very many authors: later batches ask again.
-        if len(self._authors) > 100_000:
-            self._authors.clear()
 
     def _author_row(self, author: SourceAuthor) -> dict[str, Any]:
         email = None
@@ -299,49 +311,71 @@ class Writer:
         return {row[0]: _Placed(*row[1:]) for row in rows}
 
     def _insert(self, comments: list[SourceComment], placed: dict[str, _Placed]) -> set[int]:
-        """Write comments parents first; a reply whose parent is not written waits."""
+        """Write comments in the order given, each after its parent; a reply whose parent
+        is not written yet waits for it. (The order is kept so that rows read back in id
+        order come out as they went in.)"""
         touched: set[int] = set()
-        ready: list[SourceComment] = []
-        for comment in comments:
-            if comment.parent_id is None or comment.parent_id in placed:
-                ready.append(comment)
-            else:
-                self._waiting[comment.parent_id].append(comment)
-        while ready:
-            rows = [self._comment_row(c, placed) for c in ready]
-            ids = self._insert_rows(rows)
-            released: list[SourceComment] = []
-            for comment, row, comment_id in zip(ready, rows, ids, strict=True):
-                where = _Placed(
-                    comment_id, row["thread_id"], row["root_id"] or comment_id, row["depth"]
-                )
-                placed[comment.source_id] = where
-                if self.dry_run:
-                    self._dry_placed[comment.source_id] = where
-                touched.add(row["thread_id"])
-                self.tally.statuses[comment.status] += 1
-                released.extend(self._waiting.pop(comment.source_id, ()))
-            self.tally.comments_created += len(ready)
-            self.progress(len(ready))
-            if not self.dry_run:
-                db.session.execute(
-                    insert(ImportedItem),
-                    [
-                        {
-                            "site_id": self.site_id,
-                            "source": self.source,
-                            "kind": COMMENT,
-                            "source_id": comment.source_id,
-                            "comment_id": comment_id,
-                            "imported_author_id": self._authors.get(comment.author.key)
-                            if comment.author
-                            else None,
-                        }
-                        for comment, comment_id in zip(ready, ids, strict=True)
-                    ],
-                )
-            ready = released
+        queue = deque(comments)
+        run: list[SourceComment] = []
+        in_run: set[str] = set()
+        while queue or run:
+            if not queue:
+                queue.extend(self._write_run(run, placed, touched))
+                run, in_run = [], set()
+                continue
+            comment = queue.popleft()
+            parent = comment.parent_id
+            if parent is not None and parent not in placed:
+                if parent not in in_run:
+                    self._waiting[parent].append(comment)
+                    continue
+                # Its parent is in the run: write the run first.
+                queue.appendleft(comment)
+                queue.extend(self._write_run(run, placed, touched))
+                run, in_run = [], set()
+                continue
+            run.append(comment)
+            in_run.add(comment.source_id)
         return touched
+
+    def _write_run(
+        self, run: list[SourceComment], placed: dict[str, _Placed], touched: set[int]
+    ) -> list[SourceComment]:
+        """Insert comments whose parents are all written; returns the replies that were
+        waiting for them."""
+        rows = [self._comment_row(c, placed) for c in run]
+        ids = self._insert_rows(rows)
+        released: list[SourceComment] = []
+        for comment, row, comment_id in zip(run, rows, ids, strict=True):
+            where = _Placed(
+                comment_id, row["thread_id"], row["root_id"] or comment_id, row["depth"]
+            )
+            placed[comment.source_id] = where
+            if self.dry_run:
+                self._dry_placed[comment.source_id] = where
+            touched.add(row["thread_id"])
+            self.tally.statuses[comment.status] += 1
+            released.extend(self._waiting.pop(comment.source_id, ()))
+        self.tally.comments_created += len(run)
+        self.progress(len(run))
+        if not self.dry_run:
+            db.session.execute(
+                insert(ImportedItem),
+                [
+                    {
+                        "site_id": self.site_id,
+                        "source": self.source,
+                        "kind": COMMENT,
+                        "source_id": comment.source_id,
+                        "comment_id": comment_id,
+                        "imported_author_id": self._authors.get(comment.author.key)
+                        if comment.author
+                        else None,
+                    }
+                    for comment, comment_id in zip(run, ids, strict=True)
+                ],
+            )
+        return released
 
     def _comment_row(self, comment: SourceComment, placed: dict[str, _Placed]) -> dict[str, Any]:
         thread_id = self._threads[comment.thread.source_id]
@@ -349,6 +383,8 @@ class Writer:
         if parent is not None and parent.thread_id != thread_id:
             parent = None  # a parent in another thread: the reply stands on its own
         deleted = comment.status == CommentStatus.DELETED
+        # A deleted comment keeps its place for its replies, not its words.
+        body_html, body_source = ("", "") if deleted else comment.body.render()
         return {
             "thread_id": thread_id,
             "parent_id": parent.id if parent else None,
@@ -356,9 +392,8 @@ class Writer:
             "depth": parent.depth + 1 if parent else 0,
             "author_id": None,
             "imported_name": comment.author.name if comment.author and not deleted else None,
-            # A deleted comment keeps its place for its replies, not its words.
-            "body_source": "" if deleted else comment.body_source,
-            "body_html": "" if deleted else comment.body_html,
+            "body_source": body_source,
+            "body_html": body_html,
             "status": comment.status,
             "score": comment.score,
             "pinned": comment.pinned,

@@ -35,10 +35,22 @@ def upgrade():
         sa.Column("reader_id", sa.Integer(), nullable=True),
         sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["reader_id"], ["reader.id"], name=op.f("fk_imported_author_reader_id_reader"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["site_id"], ["site.id"], name=op.f("fk_imported_author_site_id_site"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["reader_id"],
+            ["reader.id"],
+            name=op.f("fk_imported_author_reader_id_reader"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["site_id"],
+            ["site.id"],
+            name=op.f("fk_imported_author_site_id_site"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_imported_author")),
-        sa.UniqueConstraint("site_id", "source", "source_key", name=op.f("uq_imported_author_site_id")),
+        sa.UniqueConstraint(
+            "site_id", "source", "source_key", name=op.f("uq_imported_author_site_id")
+        ),
     )
     op.create_index("ix_imported_author_email", "imported_author", ["email"])
     op.create_index("ix_imported_author_reader_id", "imported_author", ["reader_id"])
@@ -53,12 +65,31 @@ def upgrade():
         sa.Column("thread_id", sa.Integer(), nullable=True),
         sa.Column("comment_id", sa.Integer(), nullable=True),
         sa.Column("imported_author_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["comment_id"], ["comment.id"], name=op.f("fk_imported_item_comment_id_comment"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["imported_author_id"], ["imported_author.id"], name=op.f("fk_imported_item_imported_author_id_imported_author"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["site_id"], ["site.id"], name=op.f("fk_imported_item_site_id_site"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["thread_id"], ["thread.id"], name=op.f("fk_imported_item_thread_id_thread"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["comment_id"],
+            ["comment.id"],
+            name=op.f("fk_imported_item_comment_id_comment"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["imported_author_id"],
+            ["imported_author.id"],
+            name=op.f("fk_imported_item_imported_author_id_imported_author"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["site.id"], name=op.f("fk_imported_item_site_id_site"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["thread_id"],
+            ["thread.id"],
+            name=op.f("fk_imported_item_thread_id_thread"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_imported_item")),
-        sa.UniqueConstraint("site_id", "source", "kind", "source_id", name=op.f("uq_imported_item_site_id")),
+        sa.UniqueConstraint(
+            "site_id", "source", "kind", "source_id", name=op.f("uq_imported_item_site_id")
+        ),
     )
     op.create_index("ix_imported_item_comment_id", "imported_item", ["comment_id"])
     op.create_index("ix_imported_item_imported_author_id", "imported_item", ["imported_author_id"])

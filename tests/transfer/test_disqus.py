@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from commentsvc.comments import sites as site_service
 from commentsvc.comments.models import Thread
 from commentsvc.core.extensions import db
+from commentsvc.transfer.disqus import DisqusExport
 from commentsvc.transfer.models import ImportedAuthor
+from commentsvc.transfer.writer import Writer
 from tests.transfer.support import DATA, cli, counts, make_site, thread_rows
 
 FILE = str(DATA / "disqus.xml")
@@ -202,14 +205,16 @@ def test_hostile_xml_is_refused_unread(app, tmp_path: Path, kind):
     assert counts(app) == (0, 0)
 
 
-def _many_posts(n: int, bad_at: int | None = None, bad: str = "") -> str:
+def _many_posts(n: int, bad_at: int | None = None, bad: str = "", chain: bool = False) -> str:
+    """n posts in one thread; chain: each answers the one before it."""
     posts = []
     for i in range(n):
         created = "not a date" if i == bad_at else "2020-01-01T00:00:00Z"
+        parent = f'<parent dsq:id="{i + 99}"/>' if chain and i else ""
         posts.append(
             f'<post dsq:id="{i + 100}"><message>&lt;p&gt;n{i}&lt;/p&gt;</message>'
             f"<createdAt>{created}</createdAt><author><name>A</name></author>"
-            f'<thread dsq:id="1"/></post>'
+            f'<thread dsq:id="1"/>{parent}</post>'
         )
     return (
         '<?xml version="1.0"?><disqus xmlns="http://disqus.com" '
@@ -267,3 +272,51 @@ def test_an_unknown_site_is_refused(app):
     result = app.test_cli_runner().invoke(args=["import", "disqus", FILE, "--site", "nosuch"])
     assert result.exit_code == 1
     assert "There is no site with the slug 'nosuch'." in result.output
+
+
+class _Cut(Exception):
+    """Stands for the process being stopped mid-import (Ctrl-C, a crash)."""
+
+
+def test_an_interrupted_import_leaves_whole_batches_and_carries_on(app, tmp_path):
+    make_site(app)
+    path = tmp_path / "many.xml"
+    path.write_text(_many_posts(250, chain=True), encoding="utf-8")
+    written = 0
+
+    def stop_during_the_second_batch(n: int) -> None:
+        nonlocal written
+        written += n
+        if written > 100:
+            raise _Cut
+
+    with app.app_context():
+        source = DisqusExport(path)
+        source.scan()
+        site = site_service.get_site("news")
+        assert site is not None
+        writer = Writer(site, "disqus", batch_size=100, progress=stop_during_the_second_batch)
+
+        def feed() -> None:
+            for comment in source.comments():
+                writer.add(comment)
+            writer.finish()
+
+        with pytest.raises(_Cut):
+            feed()
+
+    # The first batch whole, the second rolled back: a consistent thread.
+    rows = thread_rows(app, "t")
+    assert len(rows) == 100
+    ids = {r.id for r in rows}
+    assert all(r.parent_id is None or r.parent_id in ids for r in rows)
+    with app.app_context():
+        thread = db.session.scalar(select(Thread).where(Thread.key == "t"))
+        assert thread is not None
+        assert thread.comment_count == 100
+
+    again = cli(app, "import", "disqus", str(path), "--site", "news")
+    assert "comments: 150 new (150 approved), 100 imported before" in again.output
+    rows = thread_rows(app, "t")
+    assert len(rows) == 250
+    assert [r.depth for r in rows] == list(range(250))
