@@ -1,4 +1,5 @@
-"""Routes for the account page: name, password, e-mail, sessions, export, deletion."""
+"""Routes for the account page: name, password, e-mail, imported comments, sessions,
+export, deletion."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -20,6 +22,7 @@ from commentsvc.accounts.forms import (
 from commentsvc.consent import policies, records
 from commentsvc.core.errors import Invalid, LinkInvalid
 from commentsvc.core.extensions import limiter
+from commentsvc.transfer import claims
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -45,6 +48,7 @@ def _page(status: int = 200, **overrides: object) -> tuple[str, int]:
             sessions=sessions.active_sessions(current_user),
             acceptances=policies.acceptance_history(current_user),
             consent_history=records.reader_history(current_user),
+            claimable=claims.claimable(current_user),
             **forms,
         ),
         status,
@@ -161,6 +165,24 @@ def cancel_email_change_post(token: str) -> Page:
     except LinkInvalid:
         return render_template("auth/link_invalid.html"), 400
     return render_template("account/cancel_email_change.html", done=True)
+
+
+@bp.post("/claim-comments")
+@login_required
+def claim_comments() -> Response:
+    if ActionForm().validate_on_submit():
+        claimed = claims.claim(current.signed_in())
+        if claimed:
+            flash(
+                ngettext(
+                    "%(num)d comment now shows under your name.",
+                    "%(num)d comments now show under your name.",
+                    claimed,
+                )
+            )
+        else:
+            flash(_("There are no comments to claim."))
+    return redirect(url_for("account.index"), 303)
 
 
 @bp.post("/sign-out-everywhere")
