@@ -14,7 +14,7 @@ from commentsvc.accounts.identity import (
     normalise_email,
 )
 from commentsvc.accounts.models import Reader
-from commentsvc.comments import lifecycle, notify, reports
+from commentsvc.comments import lifecycle, notify, posting, reports, votes
 from commentsvc.consent import policies, records
 from commentsvc.core import mail, tokens
 from commentsvc.core.errors import Forbidden, Invalid, LinkInvalid
@@ -211,6 +211,8 @@ def export_data(reader: Reader) -> dict[str, Any]:
             for a, site in policies.acceptance_history(reader)
         ],
         "consent_records": records.export_for_reader(reader),
+        "comments": posting.export_for_reader(reader),
+        "votes": votes.export_for_reader(reader),
         "notification_settings": notify.export_for_reader(reader),
         **reports.export_for_reader(reader),
         "sessions": [

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import eligibility, lifecycle
@@ -141,3 +142,29 @@ def preview(body: str) -> str:
     :raises Invalid: empty or over-long body, as posting would.
     """
     return _check_body(body)[1]
+
+
+def export_for_reader(reader: Reader) -> list[dict[str, object]]:
+    """Every comment the reader wrote (claimed imports too), for their data export:
+    where, what, when, and what became of it."""
+    rows = db.session.execute(
+        select(Comment, Thread, Site)
+        .join(Thread, Thread.id == Comment.thread_id)
+        .join(Site, Site.id == Thread.site_id)
+        .where(Comment.author_id == reader.id)
+        .order_by(Comment.id)
+    )
+    return [
+        {
+            "id": comment.id,
+            "site": site.slug,
+            "thread": {"key": thread.key, "title": thread.title, "url": thread.url},
+            "parent_id": comment.parent_id,
+            "status": comment.status,
+            "body": comment.body_source,
+            "score": comment.score,
+            "created_at": comment.created_at.isoformat(),
+            "edited_at": comment.edited_at.isoformat() if comment.edited_at else None,
+        }
+        for comment, thread, site in rows
+    ]

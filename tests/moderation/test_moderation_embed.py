@@ -260,3 +260,25 @@ def test_a_readers_data_export_includes_their_reports_bans_and_email_settings(ap
         (cid, "spam", "Ads")
     ]
     assert [(b["site"], b["reason"]) for b in data["bans"]] == [("demo", "Spam")]
+
+
+def test_a_readers_data_export_includes_their_comments_and_votes(app, ids):
+    first = post(app, ids.alice, "My first comment")
+    reply = post(app, ids.alice, "And a reply", parent_id=first)
+    post(app, ids.bob, "Not mine")
+    bob = client_for(app, "bob@example.org")
+    assert bob.post(f"/api/v1/comments/{first}/vote", json={"value": 1}).status_code == 200
+    alice = client_for(app, "alice@example.org")
+    data = alice.post("/account/export").json
+    assert data is not None
+    assert [(c["id"], c["body"], c["parent_id"], c["site"]) for c in data["comments"]] == [
+        (first, "My first comment", None, "demo"),
+        (reply, "And a reply", first, "demo"),
+    ]
+    assert data["comments"][0]["thread"]["key"] == "a1"
+    assert data["comments"][0]["score"] == 1
+    assert data["votes"] == []
+    exported = bob.post("/account/export").json
+    assert exported is not None
+    assert exported["votes"] == [{"comment_id": first, "value": 1}]
+    assert [c["body"] for c in exported["comments"]] == ["Not mine"]

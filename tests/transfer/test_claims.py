@@ -325,3 +325,17 @@ def test_a_claim_without_the_csrf_token_is_refused_and_changes_nothing(smtp_serv
     assert token
     assert client.post(CLAIM, data={"csrf_token": token.group(1)}).status_code == 303
     assert None not in aysel_authors(app)
+
+
+def test_claimed_comments_are_in_the_readers_data_export(app):
+    imported(app)
+    aysel = reader_client(app, AYSEL)
+    assert aysel.post(CLAIM).status_code == 303
+    data = aysel.post("/account/export").json
+    assert data is not None
+    bodies = [c["body"] for c in data["comments"]]
+    assert bodies == [
+        "First! The tax table is on page 4.\n\nSee the PDF.",
+        "Replying to the reply, before it appears in the file.",
+    ]
+    assert {c["thread"]["key"] for c in data["comments"]} == {"budget-2021"}
