@@ -3,7 +3,8 @@ post, page or attachment, each holding its comments as <wp:comment> records; a r
 names its parent by wp:comment_id.
 
 A thread's key is its link's path, as a snippet given the path keys the article;
-key_from="identifier" takes the post id instead. The wp namespace carries the format's
+key_from="identifier" takes "post-" and the post id instead (the key the README's
+WordPress snippet gives). The wp namespace carries the format's
 version (http://wordpress.org/export/1.0/ to 1.2/): every version is read alike.
 """
 
@@ -145,13 +146,13 @@ class WordPressExport:
         _check_id(post_id, "wp:post_id", where)
         link = visible(xmlsource.text(element, "link", ns), URL_MAX)
         if self.key_from == "identifier":
-            key = post_id
+            key = f"post-{post_id}"
         elif link:
             key = key_from_url(link)
         else:
             raise BadSource(
                 f"{where}: it has no <link> to key its thread by "
-                "(--key-from identifier keys threads by post id)."
+                "(--key-from identifier keys threads by post id: post-ID)."
             )
         return SourceThread(
             source_id=post_id,
