@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, insert, select, text, update
 
 from commentsvc.accounts.identity import normalise_email
 from commentsvc.comments.models import Comment, CommentStatus, Site, Thread
@@ -312,41 +312,28 @@ class Writer:
 
     def _insert(self, comments: list[SourceComment], placed: dict[str, _Placed]) -> set[int]:
         """Write comments in the order given, each after its parent; a reply whose parent
-        is not written yet waits for it. (The order is kept so that rows read back in id
-        order come out as they went in.)"""
-        touched: set[int] = set()
+        is not written yet waits for it. Ids are taken first, so the batch is one insert
+        however its replies nest, and rows read back in id order come out as they went
+        in."""
+        order: list[SourceComment] = []
+        in_batch: set[str] = set()
         queue = deque(comments)
-        run: list[SourceComment] = []
-        in_run: set[str] = set()
-        while queue or run:
-            if not queue:
-                queue.extend(self._write_run(run, placed, touched))
-                run, in_run = [], set()
-                continue
+        while queue:
             comment = queue.popleft()
             parent = comment.parent_id
-            if parent is not None and parent not in placed:
-                if parent not in in_run:
-                    self._waiting[parent].append(comment)
-                    continue
-                # Its parent is in the run: write the run first.
-                queue.appendleft(comment)
-                queue.extend(self._write_run(run, placed, touched))
-                run, in_run = [], set()
+            if parent is not None and parent not in placed and parent not in in_batch:
+                self._waiting[parent].append(comment)
                 continue
-            run.append(comment)
-            in_run.add(comment.source_id)
-        return touched
-
-    def _write_run(
-        self, run: list[SourceComment], placed: dict[str, _Placed], touched: set[int]
-    ) -> list[SourceComment]:
-        """Insert comments whose parents are all written; returns the replies that were
-        waiting for them."""
-        rows = [self._comment_row(c, placed) for c in run]
-        ids = self._insert_rows(rows)
-        released: list[SourceComment] = []
-        for comment, row, comment_id in zip(run, rows, ids, strict=True):
+            order.append(comment)
+            in_batch.add(comment.source_id)
+            queue.extend(self._waiting.pop(comment.source_id, ()))
+        if not order:
+            return set()
+        touched: set[int] = set()
+        rows = []
+        for comment, comment_id in zip(order, self._new_ids(len(order)), strict=True):
+            row = self._comment_row(comment, placed, comment_id)
+            rows.append(row)
             where = _Placed(
                 comment_id, row["thread_id"], row["root_id"] or comment_id, row["depth"]
             )
@@ -355,10 +342,9 @@ class Writer:
                 self._dry_placed[comment.source_id] = where
             touched.add(row["thread_id"])
             self.tally.statuses[comment.status] += 1
-            released.extend(self._waiting.pop(comment.source_id, ()))
-        self.tally.comments_created += len(run)
-        self.progress(len(run))
+        self.tally.comments_created += len(order)
         if not self.dry_run:
+            db.session.execute(insert(Comment), rows)
             db.session.execute(
                 insert(ImportedItem),
                 [
@@ -367,17 +353,39 @@ class Writer:
                         "source": self.source,
                         "kind": COMMENT,
                         "source_id": comment.source_id,
-                        "comment_id": comment_id,
+                        "comment_id": row["id"],
                         "imported_author_id": self._authors.get(comment.author.key)
                         if comment.author
                         else None,
                     }
-                    for comment, comment_id in zip(run, ids, strict=True)
+                    for comment, row in zip(order, rows, strict=True)
                 ],
             )
-        return released
+        self.progress(len(order))
+        return touched
 
-    def _comment_row(self, comment: SourceComment, placed: dict[str, _Placed]) -> dict[str, Any]:
+    def _new_ids(self, n: int) -> list[int]:
+        """n ids for new comments, in increasing order, that no other writer will take."""
+        if self.dry_run:
+            return [self._stand_in() for _ in range(n)]
+        if db.session.get_bind().dialect.name == "postgresql":
+            taken = db.session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('comment', 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"n": n},
+            )
+            return sorted(taken)
+        # SQLite: a write takes the database's one write lock, held to the commit, so no
+        # other writer adds a comment between reading the largest id and inserting.
+        db.session.execute(update(Comment).where(Comment.id == -1).values(id=Comment.id))
+        largest = db.session.scalar(select(func.coalesce(func.max(Comment.id), 0)))
+        return list(range(int(largest or 0) + 1, int(largest or 0) + 1 + n))
+
+    def _comment_row(
+        self, comment: SourceComment, placed: dict[str, _Placed], comment_id: int
+    ) -> dict[str, Any]:
         thread_id = self._threads[comment.thread.source_id]
         parent = placed.get(comment.parent_id) if comment.parent_id else None
         if parent is not None and parent.thread_id != thread_id:
@@ -386,6 +394,7 @@ class Writer:
         # A deleted comment keeps its place for its replies, not its words.
         body_html, body_source = ("", "") if deleted else comment.body.render()
         return {
+            "id": comment_id,
             "thread_id": thread_id,
             "parent_id": parent.id if parent else None,
             "root_id": parent.root_id if parent else None,
@@ -400,15 +409,6 @@ class Writer:
             "created_at": comment.created_at,
             "edited_at": comment.edited_at,
         }
-
-    def _insert_rows(self, rows: list[dict[str, Any]]) -> list[int]:
-        if self.dry_run:
-            return [self._stand_in() for _ in rows]
-        return list(
-            db.session.scalars(
-                insert(Comment).returning(Comment.id, sort_by_parameter_order=True), rows
-            )
-        )
 
     def _recount(self, thread_ids: set[int]) -> None:
         """Approved counts from the rows themselves, and new versions for the caches."""
