@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from pprint import pformat
 from typing import Any
 
@@ -24,6 +25,7 @@ from tests.factories import PASSWORD
 from tests.moderation_support import Ids, build_world, get, post, reader
 
 ADMIN = "admin@example.org"
+WORDPRESS_EXPORT = Path(__file__).parents[1] / "transfer" / "data" / "wordpress.xml"
 MODERATOR = "mina@example.org"
 
 
@@ -66,6 +68,11 @@ def seed(app: Flask) -> Ids:
             records.RequestFacts("198.51.100.9", "Firefox/133.0", False, None, ids.alice),
         )
     post(app, ids.bob, "Bob again, still held.")
+    # Comments moved in from WordPress, some held: the queue marks them imported.
+    imported = app.test_cli_runner().invoke(
+        args=["import", "wordpress", str(WORDPRESS_EXPORT), "--site", "demo"]
+    )
+    assert imported.exit_code == 0, imported.output
     return ids
 
 
