@@ -32,7 +32,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from commentsvc.accounts.models import Reader
-from commentsvc.comments import looks, notify, reading, reports
+from commentsvc.comments import eligibility, looks, notify, reading, reports
 from commentsvc.comments.avatars import avatar
 from commentsvc.comments.models import ReportReason, Site, Thread
 from commentsvc.core import links
@@ -505,4 +505,5 @@ def comment_item(site: Site, thread: Thread, reader: Reader | None, comment_id: 
     view = reading.read_comment(thread, site, reader.id if reader else None, comment_id)
     if view is None:
         return Markup("")
-    return comment_items(site, thread, reader, [view])
+    may_post = eligibility.refusal(reader, site, thread) is None
+    return comment_items(site, thread, reader, [view], may_post=may_post)

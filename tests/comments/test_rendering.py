@@ -20,6 +20,7 @@ from commentsvc.core.extensions import db
 from commentsvc.moderation import bans, decisions
 from tests.comments.test_embed import (
     ORIGIN,
+    OWN,
     PAGE,
     WWW,
     act,
@@ -387,6 +388,22 @@ def test_after_a_new_comment_only_its_subtree_is_rendered_again(app, alice, bob,
     rendered.clear()
     assert "changed words" in bob.get(PAGE).text
     assert rendered == [ids[3]]
+
+
+def test_a_banned_readers_vote_answer_has_no_reply_link_either(app, alice, bob, site_id):
+    cid = posted(alice, "top")
+    with app.app_context():
+        bans.ban(moderator(app), reader(app, "bob@example.org").id, site_id, "spam")
+    # The widget's script asks for the voted comment alone, to put in place.
+    answer = bob.post(
+        f"/embed/demo/c/{cid}/vote/a1",
+        data={"value": "1"},
+        headers={"X-Commentsvc-Fragment": "1", **OWN},
+    )
+    assert answer.status_code == 200, answer.text
+    assert f'id="c{cid}"' in answer.text
+    assert "data-reply=" not in answer.text
+    assert "Vote up" in answer.text
 
 
 def test_a_banned_reader_gets_no_reply_links_nor_reply_form(app, alice, bob, site_id):
