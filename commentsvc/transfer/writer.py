@@ -115,19 +115,34 @@ class Writer:
         if self._batch:
             self._write(self._batch)
             self._batch = []
-        orphans = [c for waiting in self._waiting.values() for c in waiting]
-        self._waiting.clear()
-        for comment in orphans:
-            comment.parent_id = None
-        self.tally.orphans += len(orphans)
-        for start in range(0, len(orphans), self.batch_size):
-            self._write(orphans[start : start + self.batch_size])
+        self._adopt_orphans()
         # Threads added on their own after the last batch.
         if self.dry_run:
             db.session.rollback()
         else:
             db.session.commit()
         return self.tally
+
+    def _adopt_orphans(self) -> None:
+        """Replies still waiting when the file ends: those whose parent never came stand
+        on their own, and the replies under them follow them in. (Replies that name each
+        other in a circle: one of them stands on its own.)"""
+        while self._waiting:
+            waiting = {c.source_id for group in self._waiting.values() for c in group}
+            missing = [p for p in self._waiting if p not in waiting]
+            if missing:
+                orphans = [c for parent in missing for c in self._waiting.pop(parent)]
+            else:
+                # A circle: the first reply in it stands on its own, the others follow.
+                parent = next(iter(self._waiting))
+                orphans = [self._waiting[parent].pop(0)]
+                if not self._waiting[parent]:
+                    del self._waiting[parent]
+            for comment in orphans:
+                comment.parent_id = None
+            self.tally.orphans += len(orphans)
+            for start in range(0, len(orphans), self.batch_size):
+                self._write(orphans[start : start + self.batch_size])
 
     # --- one batch ----------------------------------------------------------------------
 

@@ -320,3 +320,49 @@ def test_an_interrupted_import_leaves_whole_batches_and_carries_on(app, tmp_path
     rows = thread_rows(app, "t")
     assert len(rows) == 250
     assert [r.depth for r in rows] == list(range(250))
+
+
+def _posts(tmp_path: Path, *posts: tuple[str, str | None]) -> str:
+    """A file of one thread with these (dsq:id, parent dsq:id) posts, in this order."""
+
+    def post(post_id: str, parent: str | None) -> str:
+        parent_element = f'<parent dsq:id="{parent}"/>' if parent else ""
+        return (
+            f'<post dsq:id="{post_id}"><message>&lt;p&gt;p{post_id}&lt;/p&gt;</message>'
+            "<createdAt>2020-01-01T00:00:00Z</createdAt><author><name>A</name></author>"
+            f'<thread dsq:id="1"/>{parent_element}</post>'
+        )
+
+    body = "".join(post(post_id, parent) for post_id, parent in posts)
+    path = tmp_path / "posts.xml"
+    path.write_text(
+        '<?xml version="1.0"?><disqus xmlns="http://disqus.com" '
+        'xmlns:dsq="http://disqus.com/disqus-internals">'
+        '<thread dsq:id="1"><id>t</id><link>https://news.example/t</link></thread>'
+        f"{body}</disqus>",
+        encoding="utf-8",
+    )
+    return str(path)
+
+
+def test_replies_under_a_comment_whose_parent_is_missing_stay_under_it(app, tmp_path):
+    make_site(app)
+    # 11's parent never comes; 12 answers 11, 13 answers 12 (and comes first).
+    path = _posts(tmp_path, ("13", "12"), ("11", "999"), ("12", "11"))
+    result = cli(app, "import", "disqus", path, "--site", "news")
+    assert "parent is missing, kept as top-level comments: 1" in result.output
+    rows = {r.source: r for r in thread_rows(app, "t")}
+    assert rows["p11"].parent_id is None
+    assert rows["p12"].parent_id == rows["p11"].id
+    assert (rows["p13"].parent_id, rows["p13"].depth) == (rows["p12"].id, 2)
+
+
+def test_replies_that_name_each_other_in_a_circle_are_all_imported(app, tmp_path):
+    make_site(app)
+    path = _posts(tmp_path, ("21", "22"), ("22", "21"), ("23", "22"))
+    result = cli(app, "import", "disqus", path, "--site", "news")
+    assert result.exit_code == 0, result.output
+    rows = thread_rows(app, "t")
+    assert len(rows) == 3
+    assert sum(r.parent_id is None for r in rows) == 1
+    assert "kept as top-level comments: 1" in result.output
