@@ -5,9 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, String, cast, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from commentsvc.accounts.models import Reader
 from commentsvc.comments.models import Site
@@ -128,14 +141,10 @@ def _latest_numbers(site_id: int | None) -> dict[tuple[str, int | None], int]:
     return {(document, sid): number for document, sid, number in rows}
 
 
-def _numbers_and_acceptances(
-    site_id: int | None, reader_id: int
-) -> tuple[dict[tuple[str, int | None], int], set[tuple[str, int | None, str]]]:
-    """_latest_numbers and the reader's acceptances (document, site_id, version), in one
-    statement: every signed-in thread page asks."""
+def _numbers_and_acceptances_statement(with_site: bool) -> CompoundSelect[Any]:
     scope: ColumnElement[bool] = PolicyVersion.site_id.is_(None)
-    if site_id is not None:
-        scope = or_(scope, PolicyVersion.site_id == site_id)
+    if with_site:
+        scope = or_(scope, PolicyVersion.site_id == bindparam("site_id", type_=Integer))
     latest = (
         select(
             literal("latest"),
@@ -151,10 +160,26 @@ def _numbers_and_acceptances(
         PolicyAcceptance.document,
         PolicyAcceptance.site_id,
         PolicyAcceptance.version,
-    ).where(PolicyAcceptance.reader_id == reader_id)
+    ).where(PolicyAcceptance.reader_id == bindparam("reader_id", type_=Integer))
+    return union_all(latest, theirs)
+
+
+# Built once (for a site, and for the service alone): building costs more than running.
+_NUMBERS_AND_ACCEPTANCES = {s: _numbers_and_acceptances_statement(s) for s in (False, True)}
+
+
+def _numbers_and_acceptances(
+    site_id: int | None, reader_id: int
+) -> tuple[dict[tuple[str, int | None], int], set[tuple[str, int | None, str]]]:
+    """_latest_numbers and the reader's acceptances (document, site_id, version), in one
+    statement: every signed-in thread page asks."""
     numbers: dict[tuple[str, int | None], int] = {}
     accepted: set[tuple[str, int | None, str]] = set()
-    for kind, document, sid, version in db.session.execute(union_all(latest, theirs)):
+    rows = db.session.execute(
+        _NUMBERS_AND_ACCEPTANCES[site_id is not None],
+        {"site_id": site_id, "reader_id": reader_id},
+    )
+    for kind, document, sid, version in rows:
         if kind == "latest":
             numbers[(document, sid)] = int(version)
         else:

@@ -6,8 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 
 from commentsvc.comments.models import Comment, CommentStatus, ModerationPolicy, Site, Thread
 from commentsvc.core.extensions import db, utcnow
@@ -53,32 +65,49 @@ def counted_up_to(site: Site) -> int:
     return max(site.trust_after, first_n, 0)
 
 
-def of(reader_id: int, site: Site) -> Standing:
-    """The reader's standing on the site, in one round trip."""
-    banned = exists().where(active_ban_filter([reader_id], site.id))
+def _standing_statement(count_approved: bool) -> Select[Any]:
+    """The one statement of of(), with the reader, site, time and count limit as
+    parameters: built once, since building it costs more than running it."""
+    reader_id = bindparam("reader_id", type_=Integer)
+    site_id = bindparam("site_id", type_=Integer)
+    banned = exists().where(
+        Ban.reader_id == reader_id,
+        Ban.lifted_at.is_(None),
+        or_(Ban.until.is_(None), Ban.until > bindparam("now")),
+        or_(Ban.site_id == site_id, Ban.site_id.is_(None)),
+    )
     mark = (
         select(TrustMark.trusted)
-        .where(TrustMark.site_id == site.id, TrustMark.reader_id == reader_id)
+        .where(TrustMark.site_id == site_id, TrustMark.reader_id == reader_id)
         .scalar_subquery()
     )
-    limit = counted_up_to(site)
-    approved: ColumnElement[int]
-    if limit > 0:
+    approved: ColumnElement[int] = literal(0)
+    if count_approved:
         some = (
             select(Comment.id)
             .join(Thread, Thread.id == Comment.thread_id)
             .where(
                 Comment.author_id == reader_id,
-                Thread.site_id == site.id,
+                Thread.site_id == site_id,
                 Comment.status == CommentStatus.APPROVED,
             )
-            .limit(limit)
+            .limit(bindparam("limit", type_=Integer))
             .subquery()
         )
         approved = select(func.count()).select_from(some).scalar_subquery()
-    else:
-        approved = literal(0)
-    row = db.session.execute(select(banned, mark, approved)).one()
+    return select(banned, mark, approved)
+
+
+_STANDING = {counted: _standing_statement(counted) for counted in (False, True)}
+
+
+def of(reader_id: int, site: Site) -> Standing:
+    """The reader's standing on the site, in one round trip."""
+    limit = counted_up_to(site)
+    row = db.session.execute(
+        _STANDING[limit > 0],
+        {"reader_id": reader_id, "site_id": site.id, "now": utcnow(), "limit": limit},
+    ).one()
     return Standing(
         banned=bool(row[0]),
         trust_mark=None if row[1] is None else bool(row[1]),
