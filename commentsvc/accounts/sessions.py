@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import String, bindparam, delete, select
+from sqlalchemy import Select, String, bindparam, delete, select
 from sqlalchemy.orm import joinedload
 
 from commentsvc.accounts import passwords, readers
@@ -107,19 +108,22 @@ def restart_session(reader: Reader, token: str) -> bool:
     return remember
 
 
-# Every signed-in request runs it: built once, one query for the session and its reader.
-_LOAD_SESSION = (
-    select(ReaderSession)
-    .where(ReaderSession.token_hash == bindparam("token_hash", type_=String))
-    .options(joinedload(ReaderSession.reader))
-)
+@cache
+def _load_session_statement() -> Select[ReaderSession]:
+    """Every signed-in request runs it: built once (on first use, when every model is
+    mapped), one query for the session and its reader."""
+    return (
+        select(ReaderSession)
+        .where(ReaderSession.token_hash == bindparam("token_hash", type_=String))
+        .options(joinedload(ReaderSession.reader))
+    )
 
 
 def load_session(token: str) -> Reader | None:
     """The reader signed in through this token, or None if it was ended or has expired."""
     if not token or len(token) > 100:
         return None
-    row = db.session.scalar(_LOAD_SESSION, {"token_hash": hash_token(token)})
+    row = db.session.scalar(_load_session_statement(), {"token_hash": hash_token(token)})
     if row is None or row.expires_at <= utcnow():
         return None
     reader = row.reader
