@@ -1,5 +1,5 @@
 """Seed a benchmark database: one thread of 200 comments, 1,000 threads of 10, and 200
-comments waiting in the moderation queue.
+comments waiting in the moderation queue, on a site with every moderation rule on.
 
 Usage: python bench/seed.py DATABASE_URL OUT_DIR
 Writes OUT_DIR/session.txt with a signed-in session cookie and its CSRF token, for the
@@ -23,11 +23,14 @@ from commentsvc.accounts import passwords, widget_sign_in
 from commentsvc.accounts.identity import display_name_key
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import sites
-from commentsvc.comments.models import Comment, CommentStatus, Thread
+from commentsvc.comments.models import Comment, CommentStatus, ModerationPolicy, Thread
 from commentsvc.core.extensions import db, utcnow
 from commentsvc.core.sanitize import render_comment
 
 ORIGIN = "http://127.0.0.1:8001"
+# Stems of the bench site's word lists (each with numbers: 100 suspicious, 30 banned).
+SUSPICIOUS = ("casino", "crypto", "loan", "pills", "giveaway")
+BANNED = ("slur", "threat", "doxx")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "benchmark passphrase of some length"
 WORDS = (
@@ -176,6 +179,15 @@ def main() -> None:
         db.create_all()
         site = sites.create_site("bench", "Bench News", [ORIGIN])
         site_id = site.id
+        # Every moderation rule on, as a busy news site runs them: new readers held
+        # until their first approved comment, word lists, a link limit, trust.
+        site.moderation_policy = ModerationPolicy.HOLD_FIRST_N
+        site.hold_first_n = 1
+        site.max_links = 2
+        site.trust_after = 3
+        site.report_threshold = 3
+        site.suspicious_words = [f"{w}{n}" for n in range(20) for w in SUSPICIOUS]
+        site.banned_words = [f"{w}{n}" for n in range(10) for w in BANNED]
         hashed = passwords.hash_password(PASSWORD)
         readers = []
         for i in range(50):
