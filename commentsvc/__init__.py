@@ -26,9 +26,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )
-    # Thread keys are often article paths ("/2024/05/story/"): "/embed/site/t//2024/…"
-    # must reach the thread, not be redirected to a merged path naming another key.
-    app.url_map.merge_slashes = False
     app.config.from_object(config.Defaults)
     if test_config is None:
         app.config.from_prefixed_env("COMMENTSVC")

@@ -232,4 +232,7 @@ def init_app(app: Flask) -> None:
     app.json = JSONProvider(app)
     app.url_map.converters["int"] = BoundedIntegerConverter
     app.url_map.converters["thread_key"] = ThreadKeyConverter
+    # A thread key that is an article's path makes "/embed/site/t//2024/…": it must reach
+    # that thread, not be redirected to the merged path, which names another key.
+    app.url_map.merge_slashes = False
     app.before_request(refuse_bad_input)
