@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -17,7 +17,7 @@ from commentsvc.transfer import export
 from commentsvc.transfer.disqus import DisqusExport, KeyFrom
 from commentsvc.transfer.isso import IssoDatabase
 from commentsvc.transfer.jsonfile import ServiceExport, create_site
-from commentsvc.transfer.records import BadSource, Source, SourceComment, SourceThread
+from commentsvc.transfer.records import BadSource, Source, SourceThread
 from commentsvc.transfer.wordpress import WordPressExport
 from commentsvc.transfer.writer import BATCH, Writer
 
@@ -30,14 +30,16 @@ SITE = click.option("--site", "site_slug", required=True, help="The slug of the 
 DRY_RUN = click.option(
     "--dry-run", is_flag=True, help="Read the file and tell what would be made; write nothing."
 )
-KEY_FROM = click.option(
-    "--key-from",
-    type=click.Choice(["identifier", "url"]),
-    default="identifier",
-    show_default=True,
-    help="Key threads by the source's article identifier (its URL path when it has none), "
-    "or always by the URL path. Use what the site's snippet puts in data-commentsvc-thread.",
-)
+
+
+def key_from(default: KeyFrom, what: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        "--key-from",
+        type=click.Choice(["identifier", "url"]),
+        default=default,
+        show_default=True,
+        help=f"Key threads by {what}. Use what the site's snippet puts in data-commentsvc-thread.",
+    )
 
 
 def _site(slug: str) -> Site:
@@ -70,15 +72,12 @@ def run(
     for why, count in sorted(scan.skipped.items()):
         click.echo(f"Left out: {count:,} {why}.", err=True)
     label = "Reading (dry run)" if dry_run else "Importing"
-    items: Iterable[SourceThread | SourceComment] = (
-        source.threads_and_comments() if isinstance(source, ServiceExport) else source.comments()
-    )
     with click.progressbar(
         length=max(scan.comments, 1), label=label, show_pos=True, show_eta=True, file=sys.stderr
     ) as bar:
         writer = Writer(target, source.name, dry_run=dry_run, batch_size=batch, progress=bar.update)
         try:
-            for item in items:
+            for item in source.items():
                 if isinstance(item, SourceThread):
                     writer.add_thread(item)
                 else:
@@ -101,7 +100,11 @@ def run(
 @import_group.command("disqus")
 @click.argument("file", type=FILE)
 @SITE
-@KEY_FROM
+@key_from(
+    "identifier",
+    "the article identifier Disqus had (the URL's path when there is none), "
+    "or always by the URL's path",
+)
 @DRY_RUN
 def import_disqus(file: Path, site_slug: str, key_from: KeyFrom, dry_run: bool) -> None:
     """Import a Disqus XML export (threads, posts, replies, deleted and spam)."""
@@ -171,14 +174,7 @@ def export_command(site_slug: str, out: Path | None, include_emails: bool) -> No
 @import_group.command("wordpress")
 @click.argument("file", type=FILE)
 @SITE
-@click.option(
-    "--key-from",
-    type=click.Choice(["identifier", "url"]),
-    default="url",
-    show_default=True,
-    help="Key threads by the path of the post's link, or by its WordPress post id. "
-    "Use what the site's snippet puts in data-commentsvc-thread.",
-)
+@key_from("url", "the path of the post's link, or by post-ID (its WordPress post id)")
 @DRY_RUN
 def import_wordpress(file: Path, site_slug: str, key_from: KeyFrom, dry_run: bool) -> None:
     """Import a WordPress export (WXR, from Tools → Export): comments with their replies,

@@ -69,7 +69,7 @@ class DisqusExport:
         scan.threads = len(self._threads)
         return scan
 
-    def comments(self) -> Iterator[SourceComment]:
+    def items(self) -> Iterator[SourceComment]:
         for n, element in enumerate(xmlsource.records(self.path, {POST}, level=1), start=1):
             comment = self._read_post(element, n)
             if comment is not None:

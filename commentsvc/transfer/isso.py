@@ -76,7 +76,7 @@ class IssoDatabase:
                 scan.threads += 1
         return scan
 
-    def comments(self) -> Iterator[SourceComment]:
+    def items(self) -> Iterator[SourceComment]:
         for comment in self._read():
             if comment is not None:
                 yield comment

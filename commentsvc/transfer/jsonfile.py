@@ -130,12 +130,7 @@ class ServiceExport:
                 scan.comments += 1
         return scan
 
-    def comments(self) -> Iterator[SourceComment]:
-        for item in self._read():
-            if isinstance(item, SourceComment):
-                yield item
-
-    def threads_and_comments(self) -> Iterator[SourceThread | SourceComment]:
+    def items(self) -> Iterator[SourceThread | SourceComment]:
         """Threads as they come (with or without comments), and comments."""
         return self._read()
 

@@ -157,10 +157,11 @@ class Scan:
 
 class Source(Protocol):
     """An export of another system, read twice: scan() checks the whole file (and raises
-    BadSource on the first fault); comments() then yields what scan() counted."""
+    BadSource on the first fault); items() then yields what scan() counted: comments
+    (which bring their threads), and threads of their own where the source lists them."""
 
     name: str
 
     def scan(self) -> Scan: ...
 
-    def comments(self) -> Iterator[SourceComment]: ...
+    def items(self) -> Iterator[SourceThread | SourceComment]: ...

@@ -108,7 +108,7 @@ class WordPressExport:
         scan.threads = len(keys)
         return scan
 
-    def comments(self) -> Iterator[SourceComment]:
+    def items(self) -> Iterator[SourceComment]:
         for n, element in enumerate(xmlsource.records(self.path, {ITEM}, level=2), start=1):
             ns = _namespaces(element)
             if ns is not None:

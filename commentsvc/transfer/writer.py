@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, text, update
+from sqlalchemy import ColumnElement, and_, func, insert, select, text, update
 
 from commentsvc.accounts.identity import normalise_email
 from commentsvc.comments.models import Comment, CommentStatus, Site, Thread
@@ -67,6 +67,12 @@ class _Placed:
     thread_id: int
     root_id: int
     depth: int
+
+
+def _author_kept(comment: SourceComment) -> SourceAuthor | None:
+    """Who the comment shows as written by. A deleted comment keeps no author: its text is
+    gone, and its author's name and address would be kept for nothing."""
+    return None if comment.status == CommentStatus.DELETED else comment.author
 
 
 class Writer:
@@ -161,7 +167,7 @@ class Writer:
                     unique.append(comment)
             self._place_threads({c.thread.source_id: c.thread for c in unique}.values())
             self._place_authors(unique)
-            placed = self._parents(unique, known)
+            placed = self._parents(unique)
             touched = self._insert(unique, placed)
             self._recount(touched)
         except BaseException:
@@ -172,6 +178,14 @@ class Writer:
         else:
             db.session.commit()
 
+    def _items(self, kind: str) -> tuple[ColumnElement[bool], ...]:
+        """Where this source's records of one kind are remembered for this site."""
+        return (
+            ImportedItem.site_id == self.site_id,
+            ImportedItem.source == self.source,
+            ImportedItem.kind == kind,
+        )
+
     def _known_comments(self, source_ids: list[str]) -> set[str]:
         if self.dry_run:
             known = {s for s in source_ids if s in self._dry_placed}
@@ -180,10 +194,7 @@ class Writer:
             known = set()
         rows = db.session.scalars(
             select(ImportedItem.source_id).where(
-                ImportedItem.site_id == self.site_id,
-                ImportedItem.source == self.source,
-                ImportedItem.kind == COMMENT,
-                ImportedItem.source_id.in_(source_ids),
+                *self._items(COMMENT), ImportedItem.source_id.in_(source_ids)
             )
         )
         return known | set(rows)
@@ -198,15 +209,12 @@ class Writer:
                 continue
             found = db.session.scalar(
                 select(ImportedItem.thread_id).where(
-                    ImportedItem.site_id == self.site_id,
-                    ImportedItem.source == self.source,
-                    ImportedItem.kind == THREAD,
-                    ImportedItem.source_id == thread.source_id,
+                    *self._items(THREAD), ImportedItem.source_id == thread.source_id
                 )
             )
             if found is None:
                 found = self._thread_by_key(thread)
-                self._remember(THREAD, thread.source_id, thread_id=found)
+                self._remember_thread(thread.source_id, found)
             self._threads[thread.source_id] = found
 
     def _thread_by_key(self, thread: SourceThread) -> int:
@@ -233,15 +241,7 @@ class Writer:
         }
         return int(db.session.execute(insert(Thread).returning(Thread.id), values).scalar_one())
 
-    def _remember(
-        self,
-        kind: str,
-        source_id: str,
-        *,
-        thread_id: int | None = None,
-        comment_id: int | None = None,
-        author_id: int | None = None,
-    ) -> None:
+    def _remember_thread(self, source_id: str, thread_id: int) -> None:
         if self.dry_run:
             return
         db.session.execute(
@@ -249,11 +249,9 @@ class Writer:
             {
                 "site_id": self.site_id,
                 "source": self.source,
-                "kind": kind,
+                "kind": THREAD,
                 "source_id": source_id,
                 "thread_id": thread_id,
-                "comment_id": comment_id,
-                "imported_author_id": author_id,
             },
         )
 
@@ -261,7 +259,7 @@ class Writer:
         # Memory stays bounded on files with very many authors: later batches ask again.
         if len(self._authors) > AUTHORS_KEPT:
             self._authors.clear()
-        wanted = {c.author.key: c.author for c in comments if c.author}
+        wanted = {a.key: a for a in map(_author_kept, comments) if a}
         missing = [key for key in wanted if key not in self._authors]
         if not missing:
             return
@@ -300,7 +298,7 @@ class Writer:
             "email": email,
         }
 
-    def _parents(self, comments: list[SourceComment], known: set[str]) -> dict[str, _Placed]:
+    def _parents(self, comments: list[SourceComment]) -> dict[str, _Placed]:
         """The written comments this batch's replies hang under, by source id."""
         wanted = {c.parent_id for c in comments if c.parent_id}
         if self.dry_run:
@@ -316,12 +314,7 @@ class Writer:
                 Comment.depth,
             )
             .join(Comment, Comment.id == ImportedItem.comment_id)
-            .where(
-                ImportedItem.site_id == self.site_id,
-                ImportedItem.source == self.source,
-                ImportedItem.kind == COMMENT,
-                ImportedItem.source_id.in_(wanted),
-            )
+            .where(*self._items(COMMENT), ImportedItem.source_id.in_(wanted))
         )
         return {row[0]: _Placed(*row[1:]) for row in rows}
 
@@ -369,11 +362,10 @@ class Writer:
                         "kind": COMMENT,
                         "source_id": comment.source_id,
                         "comment_id": row["id"],
-                        "imported_author_id": self._authors.get(comment.author.key)
-                        if comment.author
-                        else None,
+                        "imported_author_id": self._authors.get(author.key) if author else None,
                     }
                     for comment, row in zip(order, rows, strict=True)
+                    for author in [_author_kept(comment)]
                 ],
             )
         self.progress(len(order))
@@ -415,7 +407,7 @@ class Writer:
             "root_id": parent.root_id if parent else None,
             "depth": parent.depth + 1 if parent else 0,
             "author_id": None,
-            "imported_name": comment.author.name if comment.author and not deleted else None,
+            "imported_name": author.name if (author := _author_kept(comment)) else None,
             "body_source": body_source,
             "body_html": body_html,
             "status": comment.status,

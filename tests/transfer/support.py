@@ -11,8 +11,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from commentsvc.comments import sites
-from commentsvc.comments.models import Comment, ModerationPolicy, Thread
+from commentsvc.comments.models import Comment, CommentStatus, ModerationPolicy, Thread
 from commentsvc.core.extensions import db
+from commentsvc.transfer.models import ImportedAuthor, ImportedItem
 
 DATA = Path(__file__).parent / "data"
 
@@ -69,6 +70,20 @@ def thread_rows(app: Flask, key: str, site_slug: str = "news") -> list[Row]:
             )
             for c in comments
         ]
+
+
+def authors_without_a_kept_comment(app: Flask) -> list[str]:
+    """Imported authors none of whose comments shows them (only deleted ones, or none):
+    there should be none, since their names and addresses would be kept for nothing."""
+    with app.app_context():
+        shown = (
+            select(ImportedItem.imported_author_id)
+            .join(Comment, Comment.id == ImportedItem.comment_id)
+            .where(Comment.status != CommentStatus.DELETED)
+        )
+        return list(
+            db.session.scalars(select(ImportedAuthor.name).where(ImportedAuthor.id.not_in(shown)))
+        )
 
 
 def counts(app: Flask) -> tuple[int, int]:

@@ -14,7 +14,14 @@ from commentsvc.core.extensions import db
 from commentsvc.transfer.disqus import DisqusExport
 from commentsvc.transfer.models import ImportedAuthor
 from commentsvc.transfer.writer import Writer
-from tests.transfer.support import DATA, cli, counts, make_site, thread_rows
+from tests.transfer.support import (
+    DATA,
+    authors_without_a_kept_comment,
+    cli,
+    counts,
+    make_site,
+    thread_rows,
+)
 
 FILE = str(DATA / "disqus.xml")
 ORIGIN = "https://news.example"
@@ -110,7 +117,8 @@ def test_a_dry_run_tells_what_it_would_make_and_writes_nothing(app):
     assert "Would make on news:" in dry.output
     assert "threads: 2 new" in dry.output
     assert "comments: 8 new (6 approved, 1 deleted, 1 spam)" in dry.output
-    assert "authors: 7 new" in dry.output
+    # Rashad wrote only a comment that was deleted: nothing of him is kept.
+    assert "authors: 6 new" in dry.output
     assert counts(app) == (0, 0)
     with app.app_context():
         assert db.session.scalars(select(ImportedAuthor)).all() == []
@@ -173,6 +181,8 @@ def test_authors_keep_their_address_only_for_claims(app):
     # Normalised as account addresses are; none for guests who gave none.
     assert emails["Aysel Məmmədova"] == "aysel.m@mail.example"
     assert emails["Guest reader"] is None
+    assert "Rashad" not in emails  # his only comment was deleted
+    assert authors_without_a_kept_comment(app) == []
 
 
 HOSTILE = {
@@ -298,7 +308,7 @@ def test_an_interrupted_import_leaves_whole_batches_and_carries_on(app, tmp_path
         writer = Writer(site, "disqus", batch_size=100, progress=stop_during_the_second_batch)
 
         def feed() -> None:
-            for comment in source.comments():
+            for comment in source.items():
                 writer.add(comment)
             writer.finish()
 

@@ -17,7 +17,14 @@ from commentsvc.moderation import moderators
 from commentsvc.transfer.models import ImportedAuthor
 from tests.factories import make_reader
 from tests.moderation_support import client_for
-from tests.transfer.support import DATA, cli, counts, make_site, thread_rows
+from tests.transfer.support import (
+    DATA,
+    authors_without_a_kept_comment,
+    cli,
+    counts,
+    make_site,
+    thread_rows,
+)
 
 FILE = str(DATA / "wordpress.xml")
 LATIN1 = str(DATA / "wordpress-latin1.xml")
@@ -127,13 +134,15 @@ def test_a_comment_named_twice_is_imported_once(app):
 def test_authors_keep_their_address_only_for_claims(app):
     make_site(app)
     result = cli(app, "import", "wordpress", FILE, "--site", "news")
-    assert "authors: 10 new" in result.output
+    # Authors only of comments in the trash are not kept.
+    assert "authors: 8 new" in result.output
     with app.app_context():
         emails = {a.name: a.email for a in db.session.scalars(select(ImportedAuthor))}
     # One author for both of Aysel's comments, whatever the case of her address.
     assert emails["Aysel Məmmədova"] == "aysel.m@mail.example"
     assert emails["Guest reader"] is None
     assert "" not in emails  # the anonymous comment has no author
+    assert authors_without_a_kept_comment(app) == []
 
 
 def test_the_widget_shows_the_imported_tree_and_no_address(app, client):
