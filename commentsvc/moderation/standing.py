@@ -26,17 +26,22 @@ from commentsvc.core.extensions import db, utcnow
 from commentsvc.moderation.models import Ban, TrustMark
 
 
+def _in_force(now: Any) -> ColumnElement[bool]:
+    """A ban or suspension neither lifted nor run out at now (a value or a parameter)."""
+    return and_(Ban.lifted_at.is_(None), or_(Ban.until.is_(None), Ban.until > now))
+
+
+def _on_site(site_id: Any) -> ColumnElement[bool]:
+    """A ban on the site (a value or a parameter) or on every site."""
+    return or_(Ban.site_id == site_id, Ban.site_id.is_(None))
+
+
 def active_ban_filter(reader_ids: Collection[int], site_id: int | None) -> ColumnElement[bool]:
     """Bans and suspensions in force now for these readers (on the site or everywhere;
     every site's when site_id is None)."""
-    now = utcnow()
-    condition = and_(
-        Ban.reader_id.in_(reader_ids),
-        Ban.lifted_at.is_(None),
-        or_(Ban.until.is_(None), Ban.until > now),
-    )
+    condition = and_(Ban.reader_id.in_(reader_ids), _in_force(utcnow()))
     if site_id is not None:
-        condition = and_(condition, or_(Ban.site_id == site_id, Ban.site_id.is_(None)))
+        condition = and_(condition, _on_site(site_id))
     return condition
 
 
@@ -71,10 +76,7 @@ def _standing_statement(count_approved: bool) -> Select[Any]:
     reader_id = bindparam("reader_id", type_=Integer)
     site_id = bindparam("site_id", type_=Integer)
     banned = exists().where(
-        Ban.reader_id == reader_id,
-        Ban.lifted_at.is_(None),
-        or_(Ban.until.is_(None), Ban.until > bindparam("now")),
-        or_(Ban.site_id == site_id, Ban.site_id.is_(None)),
+        Ban.reader_id == reader_id, _in_force(bindparam("now")), _on_site(site_id)
     )
     mark = (
         select(TrustMark.trusted)
