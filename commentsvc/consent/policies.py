@@ -128,23 +128,24 @@ def get_version(
     return None
 
 
+def _with_site(site_id: Any) -> ColumnElement[bool]:
+    """The service's versions, and the site's own (site_id: None, an id or a parameter)."""
+    service: ColumnElement[bool] = PolicyVersion.site_id.is_(None)
+    return service if site_id is None else or_(service, PolicyVersion.site_id == site_id)
+
+
 def _latest_numbers(site_id: int | None) -> dict[tuple[str, int | None], int]:
     """(document, site_id) -> newest version number, for the service and one site."""
-    scope: ColumnElement[bool] = PolicyVersion.site_id.is_(None)
-    if site_id is not None:
-        scope = or_(scope, PolicyVersion.site_id == site_id)
     rows = db.session.execute(
         select(PolicyVersion.document, PolicyVersion.site_id, func.max(PolicyVersion.version))
-        .where(scope)
+        .where(_with_site(site_id))
         .group_by(PolicyVersion.document, PolicyVersion.site_id)
     )
     return {(document, sid): number for document, sid, number in rows}
 
 
 def _numbers_and_acceptances_statement(with_site: bool) -> CompoundSelect[Any]:
-    scope: ColumnElement[bool] = PolicyVersion.site_id.is_(None)
-    if with_site:
-        scope = or_(scope, PolicyVersion.site_id == bindparam("site_id", type_=Integer))
+    scope = _with_site(bindparam("site_id", type_=Integer) if with_site else None)
     latest = (
         select(
             literal("latest"),
