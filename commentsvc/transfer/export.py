@@ -117,6 +117,35 @@ def _comments(site: Site) -> Select[Any]:
     )
 
 
+def _author(
+    ids: _Ids,
+    comment: Comment,
+    reader_name: str | None,
+    reader_email: str | None,
+    imported: ImportedAuthor | None,
+) -> dict[str, Any] | None:
+    """The author record of a comment (its account's, or its imported author's); None
+    for a deleted placeholder, whose author is not kept either."""
+    if comment.status == CommentStatus.DELETED:
+        return None
+    if comment.author_id is not None:
+        return {
+            "type": "author",
+            "id": ids.author("reader", comment.author_id),
+            "name": reader_name,
+            "email": reader_email,
+        }
+    if imported is None:
+        return None
+    kept = imported.source == JSON_SOURCE
+    return {
+        "type": "author",
+        "id": imported.source_key if kept else ids.author("imported", imported.id),
+        "name": imported.name,
+        "email": imported.email,
+    }
+
+
 def lines(site: Site, include_emails: bool = False) -> Iterator[str]:
     """The export of one site, line by line (rows are read as they are written out)."""
     ids = _Ids()
@@ -144,25 +173,13 @@ def lines(site: Site, include_emails: bool = False) -> Iterator[str]:
         while next_thread is not None and next_thread[0].id <= comment.thread_id:
             yield _line(_thread(next_thread[0], thread_ids))
             next_thread = next(pending, None)
-        author_id = None
-        if comment.status == CommentStatus.DELETED:
-            pass  # a placeholder: who wrote what was deleted is not kept either
-        elif comment.author_id is not None:
-            author_id = ids.author("reader", comment.author_id)
-            author = {"name": reader_name, "email": reader_email}
-        elif imported is not None:
-            author_id = (
-                imported.source_key
-                if imported.source == JSON_SOURCE
-                else ids.author("imported", imported.id)
-            )
-            author = {"name": imported.name, "email": imported.email}
-        if author_id is not None and author_id not in authors_seen:
-            authors_seen.add(author_id)
-            record = {"type": "author", "id": author_id, "name": author["name"]}
-            if include_emails and author["email"]:
-                record["email"] = author["email"]
-            yield _line(record)
+        author = _author(ids, comment, reader_name, reader_email, imported)
+        author_id = author["id"] if author else None
+        if author and author["id"] not in authors_seen:
+            authors_seen.add(author["id"])
+            if not include_emails or not author["email"]:
+                del author["email"]
+            yield _line(author)
         yield _line(
             {
                 "type": "comment",
