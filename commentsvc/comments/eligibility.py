@@ -21,7 +21,6 @@ from commentsvc.consent import policies
 from commentsvc.consent.policies import Policy
 from commentsvc.core.errors import Forbidden
 from commentsvc.moderation import rules
-from commentsvc.moderation.standing import Standing
 
 
 class Reason(enum.StrEnum):
@@ -52,14 +51,16 @@ class PostingRefused(Forbidden):
 
 
 def refusal(
-    reader: Reader | None, site: Site, thread: Thread, known: Standing | None = None
+    reader: Reader | None, site: Site, thread: Thread, banned: bool | None = None
 ) -> Refusal | None:
     """Why reader may not post in thread now, or None when they may.
 
     In this order: a locked thread (whoever reads it), signed out, new policy
     versions to accept, an unverified address, a ban or suspension on the site, a
-    thread closed by the site's rule. known: the reader's standing on the site, when
-    the caller has read it already (posting does, for the hold rules too).
+    thread closed by the site's rule. banned: whether a ban or suspension stops the
+    reader on the site, when the caller has read it already (posting reads the
+    reader's standing for the hold rules too; thread pages read it with the reader's
+    stake in the thread).
     """
     if thread.locked:
         return Refusal(Reason.LOCKED, str(_l("This thread is locked: no new comments.")))
@@ -71,7 +72,7 @@ def refusal(
         return Refusal(Reason.POLICIES, str(message), tuple(pending))
     if not reader.is_verified:
         return Refusal(Reason.UNVERIFIED, str(_l("Verify your e-mail address before you comment.")))
-    ban = None if known is not None and not known.banned else rules.active_ban(reader.id, site.id)
+    ban = None if banned is False else rules.active_ban(reader.id, site.id)
     if ban is not None:
         return Refusal(Reason.BANNED, rules.ban_message(ban, site))
     closed = rules.closed_since(site, thread)
@@ -84,8 +85,8 @@ def refusal(
     return None
 
 
-def check(reader: Reader | None, site: Site, thread: Thread, known: Standing | None = None) -> None:
+def check(reader: Reader | None, site: Site, thread: Thread, banned: bool | None = None) -> None:
     """:raises PostingRefused: the reader may not post in thread now."""
-    found = refusal(reader, site, thread, known)
+    found = refusal(reader, site, thread, banned)
     if found is not None:
         raise PostingRefused(found)

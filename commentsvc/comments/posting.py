@@ -64,7 +64,7 @@ def post_comment(
     """
     # One query for the reader's ban, trust and approved count on the site, for both.
     known = standing.of(reader.id, site)
-    eligibility.check(reader, site, thread, known)
+    eligibility.check(reader, site, thread, known.banned)
     source, html = _check_body(body)
     parent = None
     if parent_id is not None:
@@ -115,7 +115,7 @@ def edit_comment(reader: Reader, comment_id: int, body: str) -> Comment:
     if utcnow() - comment.created_at > window:
         raise Forbidden(_l("The time to edit this comment is over."))
     known = standing.of(reader.id, thread.site)
-    eligibility.check(reader, thread.site, thread, known)
+    eligibility.check(reader, thread.site, thread, known.banned)
     source, html = _check_body(body)
     # An edit meets the same rules as a new comment: it may go back to the queue.
     verdict = rules.assess(reader, thread.site, source, html, [], known)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -12,13 +13,38 @@ from typing import Any, cast
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, and_, false, func, literal, null, or_, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.elements import BindParameter
 
 from commentsvc.accounts.models import Reader
-from commentsvc.comments.models import Comment, CommentStatus, Report, Site, Thread, Vote
+from commentsvc.comments.models import (
+    Comment,
+    CommentStatus,
+    NotificationSettings,
+    Report,
+    Site,
+    Thread,
+    Vote,
+)
 from commentsvc.core.errors import Invalid
 from commentsvc.core.extensions import db, utcnow
+from commentsvc.moderation import standing
+from commentsvc.moderation.models import Ban
 
 PAGE_SIZE = 50
 # Replies are stored at any depth; the page indents at most this far.
@@ -75,17 +101,39 @@ class ThreadPage:
     sort: Sort
     # The comments on it the viewer reported.
     reported: frozenset[int] = frozenset()
+    # For each comment, when its subtree is the same for every reader without a stake
+    # in it: what it shows (a key for its rendering, see comments/rendering.py) and the
+    # ids in it; None for the viewer's own copy.
+    subtrees: list[Subtree | None] | None = None
+    stake: _Stake | None = None
+
+    @property
+    def banned(self) -> bool:
+        """A ban or suspension stops the viewer posting on the site."""
+        return self.stake is not None and self.stake.banned
+
+    @property
+    def reply_emails(self) -> bool:
+        """The viewer asked for e-mails about replies to their comments."""
+        return self.stake is not None and self.stake.reply_emails
 
 
-def _visible(
-    viewer_id: int | None, status: ColumnElement[str] | None = None
-) -> ColumnElement[bool]:
+# A subtree every reader without a stake in it sees alike: what it shows, and its ids.
+Subtree = tuple["Shown", frozenset[int]]
+
+
+_VIEWER = bindparam("viewer_id", type_=Integer)
+
+
+def _visible(viewer: bool, status: ColumnElement[str] | None = None) -> ColumnElement[bool]:
+    """Comments shown on a page: published ones and deleted placeholders, and with a
+    viewer (the parameter viewer_id), the viewer's own pending ones."""
     if status is None:
         status = Comment.status.expression
     shown = status.in_((CommentStatus.APPROVED, CommentStatus.DELETED))
-    if viewer_id is None:
+    if not viewer:
         return shown
-    mine = and_(status == CommentStatus.PENDING, Comment.author_id == viewer_id)
+    mine = and_(status == CommentStatus.PENDING, Comment.author_id == _VIEWER)
     return or_(shown, mine)
 
 
@@ -114,17 +162,33 @@ def _encode_cursor(row: CommentRow, sort: Sort) -> str:
     return f"{int(row.pinned)}.{row.score}.{row.id}"
 
 
-def _after_cursor(cursor: str, sort: Sort) -> ColumnElement[bool]:
-    """The keyset condition for rows after cursor in sort order.
+@dataclass(frozen=True)
+class _Cursor:
+    """A page link's cursor, read."""
 
-    :raises Invalid: a cursor that is not of the form this code makes.
-    """
+    pinned: bool
+    score: int
+    last_id: int
+
+    @property
+    def params(self) -> dict[str, int]:
+        return {"cursor_score": self.score, "cursor_id": self.last_id}
+
+
+def _read_cursor(cursor: str) -> _Cursor:
+    """:raises Invalid: a cursor that is not of the form this code makes."""
     # Matched as text, never parsed as JSON or decoded: nothing in it can nest or overflow.
     match = _CURSOR_RE.fullmatch(cursor)
     if match is None:
         raise Invalid(_l("That page link is not valid."), "cursor")
-    pinned = match.group(1) == "1"
-    score, last_id = int(match.group(2)), int(match.group(3))
+    return _Cursor(match.group(1) == "1", int(match.group(2)), int(match.group(3)))
+
+
+def _after_cursor(pinned: bool, sort: Sort) -> ColumnElement[bool]:
+    """The keyset condition for rows after a cursor (pinned or not) in sort order, with
+    its score and id as the parameters cursor_score and cursor_id."""
+    score = bindparam("cursor_score", type_=Integer)
+    last_id = bindparam("cursor_id", type_=Integer)
     later_pin = (Comment.pinned == false()) if pinned else false()
     same_pin = Comment.pinned == pinned
     if sort is Sort.OLDEST:
@@ -141,13 +205,13 @@ def _after_cursor(cursor: str, sort: Sort) -> ColumnElement[bool]:
 CommentRow = Row[Any]
 
 
-def _columns(viewer_id: int | None) -> tuple[Any, ...]:
+def _columns(viewer: bool) -> tuple[Any, ...]:
     vote = (
         select(Vote.value)
-        .where(Vote.comment_id == Comment.id, Vote.reader_id == viewer_id)
+        .where(Vote.comment_id == Comment.id, Vote.reader_id == _VIEWER)
         .correlate(Comment)
         .scalar_subquery()
-        if viewer_id is not None
+        if viewer
         else literal(0)
     )
     return (
@@ -168,26 +232,32 @@ def _columns(viewer_id: int | None) -> tuple[Any, ...]:
     )
 
 
-def _page_rows(
-    top_where: list[ColumnElement[bool]],
-    viewer_id: int | None,
-    order: tuple[ColumnElement[Any], ...],
-    limit: int,
-) -> tuple[list[CommentRow], list[CommentRow]]:
-    """One statement: up to limit top-level comments in order, and the visible replies
-    below them (oldest first, so a parent always comes before its replies).
+@functools.cache
+def _page_statement(sort: Sort, cursor_pinned: bool | None, viewer: bool) -> Select[Any]:
+    """One statement: up to :limit top-level comments of :thread_id in order (after a
+    cursor, when cursor_pinned is not None), and the visible replies below them (oldest
+    first, so a parent always comes before its replies). Built once for each kind of
+    page, since building it costs more than running it.
 
     Both halves start from the page's few ids (the primary key and ix_comment_root), so
     the cost follows the page, not the number of comments of the site.
     """
+    order = _ordering(sort)
+    where = [
+        Comment.thread_id == bindparam("thread_id", type_=Integer),
+        Comment.parent_id.is_(None),
+        _visible(viewer),
+    ]
+    if cursor_pinned is not None:
+        where.append(_after_cursor(cursor_pinned, sort))
     page = (
         select(Comment.id, func.row_number().over(order_by=order).label("position"))
-        .where(*top_where)
+        .where(*where)
         .order_by(*order)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
         .cte("page")
     )
-    columns = _columns(viewer_id)
+    columns = _columns(viewer)
     tops = (
         select(*columns, page.c.position)
         .select_from(page)
@@ -199,15 +269,14 @@ def _page_rows(
         .select_from(page)
         .join(Comment, Comment.root_id == page.c.id)
         .outerjoin(Reader, Reader.id == Comment.author_id)
-        .where(_visible(viewer_id, _REPLY_STATUS))
+        .where(_visible(viewer, _REPLY_STATUS))
     )
     both = union_all(tops, replies).subquery()
-    stmt = select(both).order_by(func.coalesce(both.c.position, limit + 1), both.c.id)
-    top_rows: list[CommentRow] = []
-    reply_rows: list[CommentRow] = []
-    for row in db.session.execute(stmt):
-        (reply_rows if row.position is None else top_rows).append(row)
-    return top_rows, reply_rows
+    # Replies after every top-level comment (positions are at most the page's size).
+    return select(both).order_by(func.coalesce(both.c.position, _AFTER_EVERY_TOP), both.c.id)
+
+
+_AFTER_EVERY_TOP = 1_000_000
 
 
 def _view(
@@ -249,25 +318,115 @@ class _Rows:
     more: bool
 
 
+def _tree(
+    rows: _Rows, viewer_id: int | None, window: timedelta, now: datetime, votes: dict[int, int]
+) -> list[CommentView]:
+    """The page's top-level comments with their replies, as viewer_id sees them."""
+    tops = [_view(row, viewer_id, window, now, votes) for row in rows.tops]
+    by_id = {view.id: view for view in tops}
+    for row in rows.replies:
+        parent = by_id.get(row.parent_id or 0)
+        # Replies under the one extra top-level comment (fetched to know there is more)
+        # have no parent here, and wait for the next page.
+        if parent is not None:
+            view = _view(row, viewer_id, window, now, votes)
+            by_id[view.id] = view
+            parent.replies.append(view)
+    return [c for c in tops if _keep(c)]
+
+
+class _SharedPage:
+    """A page as every reader sees it, kept per thread version (see _SharedRows): its
+    comments as a signed-out reader sees them, and for each top-level comment the ids
+    and authors in its subtree, which tell whether a reader has a stake in it (their
+    own comment or vote) and must see it differently.
+
+    The views are shared by every request that reads this page: nothing may change them.
+    """
+
+    def __init__(self, key: tuple[Any, ...], rows: _Rows, sort: Sort) -> None:
+        self.key = key
+        # No viewer, so the edit window and the time are never looked at.
+        self.views = _tree(rows, None, timedelta(0), utcnow(), {})
+        self.rows = {row.id: row for row in (*rows.tops, *rows.replies)}
+        self.ids: list[frozenset[int]] = []
+        self.authors: list[frozenset[int]] = []
+        self.shown: list[Shown] = []
+        for top in self.views:
+            ids = _subtree_ids(top)
+            self.ids.append(frozenset(ids))
+            self.authors.append(frozenset(self.rows[i].author_id for i in ids) - {None})
+            self.shown.append(Shown(top))
+        self.next_cursor = _encode_cursor(rows.tops[-1], sort) if rows.more and rows.tops else None
+
+    def personal(
+        self, view: CommentView, viewer_id: int, votes: dict[int, int], window: timedelta
+    ) -> CommentView:
+        """A shared subtree as viewer_id sees it: a new tree, the kept one unchanged."""
+        now = utcnow()
+
+        def copy(shared: CommentView) -> CommentView:
+            mine = _view(self.rows[shared.id], viewer_id, window, now, votes)
+            mine.replies = [copy(reply) for reply in shared.replies]
+            return mine
+
+        return copy(view)
+
+
+class Shown:
+    """Everything a comment and its replies show to a reader with no stake in them, in
+    page order: equal for equal subtrees, in any version of the thread, so a rendered
+    subtree kept under it serves until something in it changes. Made once per kept
+    page, with its hash."""
+
+    __slots__ = ("_hash", "value")
+
+    def __init__(self, top: CommentView) -> None:
+        value: list[Any] = []
+        stack = [top]
+        while stack:
+            c = stack.pop()
+            fields = (c.id, c.status, c.score, c.depth, c.pinned, c.author_id, c.author_name)
+            value.append((*fields, c.created_at, c.edited_at, c.body_html, len(c.replies)))
+            stack.extend(reversed(c.replies))
+        self.value = tuple(value)
+        self._hash = hash(self.value)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Shown) and self.value == other.value
+
+
+def _subtree_ids(top: CommentView) -> list[int]:
+    ids, stack = [], [top]
+    while stack:
+        view = stack.pop()
+        ids.append(view.id)
+        stack.extend(view.replies)
+    return ids
+
+
 class _SharedRows:
-    """Pages of rows kept per thread version: every visible change of a thread bumps its
+    """Pages kept per thread version: every visible change of a thread bumps its
     version (comments/lifecycle.py), so a kept page is never read after a change."""
 
     def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
-        self._data: OrderedDict[tuple[Any, ...], _Rows] = OrderedDict()
+        self._data: OrderedDict[tuple[Any, ...], _SharedPage] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> _Rows | None:
+    def get(self, key: tuple[Any, ...]) -> _SharedPage | None:
         with self._lock:
             found = self._data.get(key)
             if found is not None:
                 self._data.move_to_end(key)
             return found
 
-    def put(self, key: tuple[Any, ...], rows: _Rows) -> None:
+    def put(self, key: tuple[Any, ...], page: _SharedPage) -> None:
         with self._lock:
-            self._data[key] = rows
+            self._data[key] = page
             while len(self._data) > self.max_entries:
                 self._data.popitem(last=False)
 
@@ -281,24 +440,28 @@ def _kept() -> _SharedRows:
 
 
 def _rows(
-    thread: Thread, viewer_id: int | None, sort: Sort, cursor: str | None, page_size: int
+    thread: Thread, viewer_id: int | None, sort: Sort, cursor: _Cursor | None, page_size: int
 ) -> _Rows:
-    where = [Comment.thread_id == thread.id, Comment.parent_id.is_(None), _visible(viewer_id)]
-    if cursor:
-        where.append(_after_cursor(cursor, sort))
-    tops, replies = _page_rows(where, viewer_id, _ordering(sort), page_size + 1)
+    """The page's rows: page_size top-level comments and their replies, and whether
+    there are more."""
+    statement = _page_statement(sort, cursor.pinned if cursor else None, viewer_id is not None)
+    params = {"thread_id": thread.id, "viewer_id": viewer_id, "limit": page_size + 1}
+    if cursor is not None:
+        params |= cursor.params
+    tops: list[CommentRow] = []
+    replies: list[CommentRow] = []
+    for row in db.session.execute(statement, params):
+        (replies if row.position is None else tops).append(row)
     return _Rows(tops[:page_size], replies, len(tops) > page_size)
 
 
-def _shared_rows(thread: Thread, sort: Sort, cursor: str | None, page_size: int) -> _Rows:
-    if cursor:
-        _after_cursor(cursor, sort)  # a malformed cursor is refused before any lookup
+def _shared_page(thread: Thread, sort: Sort, cursor: _Cursor | None, page_size: int) -> _SharedPage:
     # As the page cache's stamp: a thread made again under the same id differs in time.
-    key = (thread.id, thread.version, thread.created_at, sort, cursor or "", page_size)
+    key = (thread.id, thread.version, thread.created_at, sort, cursor, page_size)
     kept = _kept()
     found = kept.get(key)
     if found is None:
-        found = _rows(thread, None, sort, cursor, page_size)
+        found = _SharedPage(key, _rows(thread, None, sort, cursor, page_size), sort)
         kept.put(key, found)
     return found
 
@@ -307,42 +470,69 @@ def _shared_rows(thread: Thread, sort: Sort, cursor: str | None, page_size: int)
 class _Stake:
     """What the viewer has in a thread: their votes by comment, whether a comment of
     theirs waits for a moderator (their page then differs from everyone's and is read
-    in full), and the comments they reported."""
+    in full), the comments they reported; and, for the page around the comments,
+    whether a ban or suspension stops them posting on the site and whether they asked
+    for e-mails about replies."""
 
     votes: dict[int, int]
     pending: bool
     reported: frozenset[int]
+    banned: bool = False
+    reply_emails: bool = False
 
 
-_VOTE, _PENDING, _REPORTED = "v", "p", "r"
+_VOTE, _PENDING, _REPORTED, _BANNED, _EMAILS = "v", "p", "r", "b", "e"
 
 
-def _viewer_stake(thread: Thread, viewer_id: int) -> _Stake:
-    """The viewer's stake in the thread, in one statement."""
-    in_thread = Comment.thread_id == thread.id
+def _stake_statement() -> CompoundSelect[Any]:
+    """The one statement of _viewer_stake, with the viewer, thread, site and time as
+    parameters: built once, since building it costs more than running it."""
+    viewer = bindparam("viewer_id", type_=Integer)
+    in_thread = Comment.thread_id == bindparam("thread_id", type_=Integer)
     votes = (
         select(literal(_VOTE), Vote.comment_id, Vote.value)
         .join(Comment, Comment.id == Vote.comment_id)
-        .where(Vote.reader_id == viewer_id, in_thread)
+        .where(Vote.reader_id == viewer, in_thread)
     )
     pending = select(literal(_PENDING), Comment.id, literal(0)).where(
-        Comment.status == CommentStatus.PENDING, in_thread, Comment.author_id == viewer_id
+        Comment.status == CommentStatus.PENDING, in_thread, Comment.author_id == viewer
     )
     reported = (
         select(literal(_REPORTED), Report.comment_id, literal(0))
         .join(Comment, Comment.id == Report.comment_id)
-        .where(Report.reader_id == viewer_id, in_thread)
+        .where(Report.reader_id == viewer, in_thread)
     )
+    site_id = bindparam("site_id", type_=Integer)
+    now: BindParameter[datetime] = bindparam("now")
+    banned = select(literal(_BANNED), Ban.id, literal(0)).where(
+        standing.ban_in_force(viewer, site_id, now)
+    )
+    emails = select(
+        literal(_EMAILS), NotificationSettings.reader_id, NotificationSettings.reply_emails
+    ).where(NotificationSettings.reader_id == viewer)
+    return union_all(votes, pending, reported, banned, emails)
+
+
+_STAKE = _stake_statement()
+
+
+def _viewer_stake(thread: Thread, viewer_id: int) -> _Stake:
+    """The viewer's stake in the thread, in one statement."""
+    params = {"viewer_id": viewer_id, "thread_id": thread.id, "site_id": thread.site_id}
     found: dict[int, int] = {}
-    waiting, flagged = False, set()
-    for kind, comment_id, value in db.session.execute(union_all(votes, pending, reported)):
+    waiting, banned, emails, flagged = False, False, False, set()
+    for kind, key, value in db.session.execute(_STAKE, {**params, "now": utcnow()}):
         if kind == _VOTE:
-            found[comment_id] = value
+            found[key] = value
         elif kind == _PENDING:
             waiting = True
+        elif kind == _REPORTED:
+            flagged.add(key)
+        elif kind == _BANNED:
+            banned = True
         else:
-            flagged.add(comment_id)
-    return _Stake(found, waiting, frozenset(flagged))
+            emails = bool(value)
+    return _Stake(found, waiting, frozenset(flagged), banned, emails)
 
 
 _NO_STAKE = _Stake({}, False, frozenset())
@@ -358,34 +548,36 @@ def read_thread(
 ) -> ThreadPage:
     """One page of top-level comments with all their replies.
 
-    Everyone's rows are kept per thread version; a signed-in viewer adds one query for
-    their votes and reports (and, with a pending comment of their own, reads their page
-    in full).
+    Everyone's page is kept per thread version; a signed-in viewer adds one query for
+    their stake (votes, reports, pending comments, ban, e-mail choice), sees the
+    subtrees holding their own comments or votes as their own copies, and, with a
+    pending comment of their own, has their page read in full.
     Deleted comments stay as placeholders only where visible replies hang below them.
 
     :raises Invalid: a malformed cursor.
     """
+    after = _read_cursor(cursor) if cursor else None  # refused before any lookup
     stake = _viewer_stake(thread, viewer_id) if viewer_id is not None else _NO_STAKE
-    votes = stake.votes
-    if stake.pending:
-        rows = _rows(thread, viewer_id, sort, cursor, page_size)
-    else:
-        rows = _shared_rows(thread, sort, cursor, page_size)
-    now = utcnow()
     window = timedelta(seconds=site.edit_window_seconds)
-    tops = [_view(row, viewer_id, window, now, votes) for row in rows.tops]
-    by_id = {view.id: view for view in tops}
-    for row in rows.replies:
-        parent = by_id.get(row.parent_id or 0)
-        # Replies under the one extra top-level comment (fetched to know there is more)
-        # have no parent here, and wait for the next page.
-        if parent is not None:
-            view = _view(row, viewer_id, window, now, votes)
-            by_id[view.id] = view
-            parent.replies.append(view)
-    comments = [c for c in tops if _keep(c)]
-    next_cursor = _encode_cursor(rows.tops[-1], sort) if rows.more and rows.tops else None
-    return ThreadPage(comments, next_cursor, sort, stake.reported)
+    if stake.pending:
+        rows = _rows(thread, viewer_id, sort, after, page_size)
+        own = _tree(rows, viewer_id, window, utcnow(), stake.votes)
+        more = rows.more and bool(rows.tops)
+        next_cursor = _encode_cursor(rows.tops[-1], sort) if more else None
+        return ThreadPage(own, next_cursor, sort, stake.reported, None, stake)
+    shared = _shared_page(thread, sort, after, page_size)
+    comments: list[CommentView] = []
+    subtrees: list[Subtree | None] = []
+    for view, ids, authors, key in zip(
+        shared.views, shared.ids, shared.authors, shared.shown, strict=True
+    ):
+        if viewer_id is not None and (viewer_id in authors or not ids.isdisjoint(stake.votes)):
+            comments.append(shared.personal(view, viewer_id, stake.votes, window))
+            subtrees.append(None)
+        else:
+            comments.append(view)
+            subtrees.append((key, ids))
+    return ThreadPage(comments, shared.next_cursor, sort, stake.reported, subtrees, stake)
 
 
 def _keep(view: CommentView) -> bool:
@@ -394,28 +586,39 @@ def _keep(view: CommentView) -> bool:
     return not view.is_deleted or bool(view.replies)
 
 
+def _comment_statement(viewer: bool) -> Select[Any]:
+    """read_comment's statement: :comment_id's subtree from its root, if in :thread_id."""
+    root_of = (
+        select(func.coalesce(Comment.root_id, Comment.id))
+        .where(
+            Comment.id == bindparam("comment_id", type_=Integer),
+            Comment.thread_id == bindparam("thread_id", type_=Integer),
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(*_columns(viewer))
+        .select_from(Comment)
+        .outerjoin(Reader, Reader.id == Comment.author_id)
+        .where(or_(Comment.id == root_of, Comment.root_id == root_of), _visible(viewer))
+        .order_by(Comment.id)
+    )
+
+
+_COMMENT_STATEMENT = {viewer: _comment_statement(viewer) for viewer in (False, True)}
+
+
 def read_comment(
     thread: Thread, site: Site, viewer_id: int | None, comment_id: int
 ) -> CommentView | None:
     """One comment of the thread with its visible replies, as read_thread shows it to
     this viewer; None if the viewer cannot see it (or it is a deleted placeholder with
     nothing visible below it)."""
-    root_of = (
-        select(func.coalesce(Comment.root_id, Comment.id))
-        .where(Comment.id == comment_id, Comment.thread_id == thread.id)
-        .scalar_subquery()
-    )
-    stmt = (
-        select(*_columns(viewer_id))
-        .select_from(Comment)
-        .outerjoin(Reader, Reader.id == Comment.author_id)
-        .where(or_(Comment.id == root_of, Comment.root_id == root_of), _visible(viewer_id))
-        .order_by(Comment.id)
-    )
+    params = {"comment_id": comment_id, "thread_id": thread.id, "viewer_id": viewer_id}
     now = utcnow()
     window = timedelta(seconds=site.edit_window_seconds)
     by_id: dict[int, CommentView] = {}
-    for row in db.session.execute(stmt):
+    for row in db.session.execute(_COMMENT_STATEMENT[viewer_id is not None], params):
         view = _view(row, viewer_id, window, now)
         by_id[view.id] = view
         parent = by_id.get(row.parent_id or 0)

@@ -251,24 +251,35 @@ class _Layer:
         before, after = self.urls[endpoint]
         return f"{before}{cid}{after}"
 
-    def page(self, comments: Iterable[reading.CommentView]) -> str:
+    def page(
+        self,
+        comments: Iterable[reading.CommentView],
+        subtrees: Iterable[reading.Subtree | None] | None = None,
+    ) -> str:
         """The top-level comments with their replies. A subtree with nothing of this
         reader's in it (no own comment, vote, report, chosen or refused form) is the same
-        for every reader of this page in this language: kept, keyed by what it shows, so
-        after a new comment only the subtree that changed is rendered again."""
+        for every reader of this page in this language: kept, so after a new comment only
+        the subtree that changed is rendered again. subtrees (see reading.ThreadPage)
+        name the shared ones by what they show, worked out once per thread version;
+        without them, _subtree_key works it out."""
         context = self.context()
         special = self.special_ids()
         out = []
-        for c in comments:
-            key = _subtree_key(c, special)
+        comments = list(comments)
+        kept = list(subtrees) if subtrees is not None else [None] * len(comments)
+        for c, subtree in zip(comments, kept, strict=True):
+            key: reading.Shown | None
+            if subtree is not None:
+                key = subtree[0] if subtree[1].isdisjoint(special) else None
+            else:
+                key = _subtree_key(c, special)
             if key is None:
                 out.append(self.item(c))
                 continue
-            key = (context, key)
-            found = self.cache.get(key)
+            found = self.cache.get((context, key))
             if found is None:
                 found = Markup(self.item(c))  # noqa: S704 - escaped piece by piece
-                self.cache.put(key, found, len(found) * 4 + 200)
+                self.cache.put((context, key), found, len(found) * 4 + 200)
             out.append(found)
         html = "".join(out)
         return html.replace(_CSRF_PLACEHOLDER, self.csrf) if self.reader is not None else html
@@ -441,20 +452,17 @@ class _Layer:
 _CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
 
 
-def _subtree_key(top: reading.CommentView, special: set[int]) -> tuple[Any, ...] | None:
-    """Everything a comment and its replies show to a reader with no stake in them, in
-    page order; None when the reader has one (their own comment or vote, a report, a
-    chosen or refused form) and the subtree is theirs alone."""
-    key: list[Any] = []
+def _subtree_key(top: reading.CommentView, special: set[int]) -> reading.Shown | None:
+    """What a subtree shows, for a subtree not kept with its page; None
+    when the reader has a stake in it (their own comment or vote, a report, a chosen or
+    refused form) and the subtree is theirs alone."""
     stack = [top]
     while stack:
         c = stack.pop()
         if c.is_mine or c.my_vote or c.is_pending or c.id in special:
             return None
-        shown = (c.id, c.status, c.score, c.depth, c.pinned, c.author_id, c.author_name)
-        key.append((*shown, c.created_at, c.edited_at, c.body_html, len(c.replies)))
-        stack.extend(reversed(c.replies))
-    return tuple(key)
+        stack.extend(c.replies)
+    return reading.Shown(top)
 
 
 def thread_path(site: Site, thread: Thread) -> str:
@@ -490,13 +498,15 @@ def comment_items(
     comments: Iterable[reading.CommentView],
     failed: dict[str, Any] | None = None,
     may_post: bool = True,
+    subtrees: Iterable[reading.Subtree | None] | None = None,
 ) -> Markup:
     """The <li> of each comment, with replies, as this reader sees them; may_post False
-    when the reader may not post now (no Reply links then)."""
+    when the reader may not post now (no Reply links then); subtrees as
+    reading.ThreadPage gives them."""
     layer = _Layer(
         site, thread, reader, failed or {}, _chosen("report"), _chosen("reply"), may_post
     )
-    return Markup(layer.page(comments))  # noqa: S704 - escaped piece by piece above
+    return Markup(layer.page(comments, subtrees))  # noqa: S704 - escaped piece by piece above
 
 
 def comment_item(site: Site, thread: Thread, reader: Reader | None, comment_id: int) -> Markup:

@@ -36,6 +36,12 @@ def _on_site(site_id: Any) -> ColumnElement[bool]:
     return or_(Ban.site_id == site_id, Ban.site_id.is_(None))
 
 
+def ban_in_force(reader_id: Any, site_id: Any, now: Any) -> ColumnElement[bool]:
+    """The reader's bans and suspensions in force at now on the site (or everywhere);
+    each argument a value or a parameter."""
+    return and_(Ban.reader_id == reader_id, _in_force(now), _on_site(site_id))
+
+
 def active_ban_filter(reader_ids: Collection[int], site_id: int | None) -> ColumnElement[bool]:
     """Bans and suspensions in force now for these readers (on the site or everywhere;
     every site's when site_id is None)."""
@@ -75,9 +81,7 @@ def _standing_statement(count_approved: bool) -> Select[Any]:
     parameters: built once, since building it costs more than running it."""
     reader_id = bindparam("reader_id", type_=Integer)
     site_id = bindparam("site_id", type_=Integer)
-    banned = exists().where(
-        Ban.reader_id == reader_id, _in_force(bindparam("now")), _on_site(site_id)
-    )
+    banned = exists().where(ban_in_force(reader_id, site_id, bindparam("now")))
     mark = (
         select(TrustMark.trusted)
         .where(TrustMark.site_id == site_id, TrustMark.reader_id == reader_id)

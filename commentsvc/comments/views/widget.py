@@ -140,8 +140,15 @@ def _render_thread(
 ) -> Page:
     """The thread page; refusal, when the caller already has it (a refused post)."""
     reader = viewer(site)
+    sort = _sort()
+    try:
+        page = reading.read_thread(
+            thread_row, site, reader.id if reader else None, sort, request.args.get("after")
+        )
+    except Invalid as exc:
+        return _error_page(str(exc), 400)
     if refusal is None:
-        refusal = eligibility.refusal(reader, site, thread_row)
+        refusal = eligibility.refusal(reader, site, thread_row, page.banned if reader else None)
     context: dict[str, Any] = {
         "site": site,
         "thread": thread_row,
@@ -152,27 +159,17 @@ def _render_thread(
         "failed": failed or {},
         "framed": g.framed,
         "first_party_url": thread_url(site, thread_row.key),
-        "sort": _sort(),
+        "sort": sort,
         # Why there is no comment form, if there is none (the page says so instead).
         "refusal": refusal,
     }
     g.form_started = rules.form_token()
-    g.reply_emails_default = notify.settings_for(reader.id).reply_emails if reader else False
-    try:
-        page = reading.read_thread(
-            thread_row,
-            site,
-            reader.id if reader else None,
-            context["sort"],
-            request.args.get("after"),
-        )
-    except Invalid as exc:
-        return _error_page(str(exc), 400)
+    g.reply_emails_default = page.reply_emails
     # Comments this reader reported show "reported" instead of the Report link.
     g.my_reports = page.reported
     # Kept fragments and this reader's controls (comments/rendering.py).
     items = rendering.comment_items(
-        site, thread_row, reader, page.comments, failed, may_post=refusal is None
+        site, thread_row, reader, page.comments, failed, refusal is None, page.subtrees
     )
     # The output of our own autoescaping template, not reader input.
     comments_html = Markup(  # noqa: S704
