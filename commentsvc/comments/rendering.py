@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, cast
 
-from flask import current_app, g, get_template_attribute, request, url_for
+from flask import current_app, g, get_template_attribute, request
 from flask_babel import format_datetime, get_locale, gettext, ngettext
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -141,6 +141,8 @@ class _Labels:
         )
         self.delete_removes = escape(gettext("Your comment will be removed from the thread."))
         self.delete_confirm = escape(gettext("Delete comment"))
+        self.empty = escape(gettext("No comments yet. Be the first to comment."))
+        self.load_more = escape(gettext("Load more comments"))
         self._more: dict[int, Markup] = {}
         # Plain text from here on: f-strings need no Markup.__format__ per use.
         for name, value in vars(self).items():
@@ -182,7 +184,7 @@ def thread_args() -> dict[str, str]:
 
 def _url_parts(endpoint: str, site: Site, thread: Thread) -> tuple[str, str]:
     """A comment action's URL around its comment id, made once per page."""
-    url = url_for(
+    url = links.path_for(
         f"{request.blueprint}.{endpoint}", site_slug=site.slug, comment_id=_SENTINEL, key=thread.key
     )
     before, after = url.split(f"/c/{_SENTINEL}/", 1)
@@ -226,7 +228,7 @@ class _Layer:
         )
         self.urls = {e: _url_parts(e, site, thread) for e in ("vote", "edit", "delete")}
         self.post_url = str(
-            escape(url_for(f"{request.blueprint}.post", site_slug=site.slug, key=thread.key))
+            escape(links.path_for(f"{request.blueprint}.post", site_slug=site.slug, key=thread.key))
         )
         back = _page_url(site, thread)
         self.back = back
@@ -472,7 +474,7 @@ def thread_path(site: Site, thread: Thread) -> str:
     key = (site.slug, thread.key)
     if key not in made:
         values: dict[str, Any] = {"site_slug": site.slug, "key": thread.key, **thread_args()}
-        made[key] = url_for(f"{request.blueprint}.thread", **values)
+        made[key] = links.path_for(f"{request.blueprint}.thread", **values)
     return made[key]
 
 
@@ -482,7 +484,7 @@ def _page_url(site: Site, thread: Thread) -> str:
     values: dict[str, Any] = {"site_slug": site.slug, "key": thread.key, **thread_args()}
     if after:
         values["after"] = after[:100]
-    return url_for(f"{request.blueprint}.thread", **values)
+    return links.path_for(f"{request.blueprint}.thread", **values)
 
 
 def _chosen(name: str) -> int | None:
@@ -507,6 +509,25 @@ def comment_items(
         site, thread, reader, failed or {}, _chosen("report"), _chosen("reply"), may_post
     )
     return Markup(layer.page(comments, subtrees))  # noqa: S704 - escaped piece by piece above
+
+
+def comment_list(site: Site, thread: Thread, page: reading.ThreadPage, items: Markup) -> Markup:
+    """The list of a thread page: the comments (comment_items), then the empty-thread
+    line or the "Load more" link."""
+    labels = _Labels.now()
+    parts = [str(items)]
+    if not items and not request.args.get("after"):
+        parts.append(f'<li class="empty">{labels.empty}</li>')
+    if page.next_cursor:
+        values = {**thread_args(), "sort": page.sort.value, "after": page.next_cursor}
+        url = links.path_for(
+            f"{request.blueprint}.thread", site_slug=site.slug, key=thread.key, **values
+        )
+        parts.append(
+            f'<li class="load-more"><a data-action="load-more" href="{escape(url)}">'
+            f"{labels.load_more}</a></li>"
+        )
+    return Markup("".join(parts))  # noqa: S704 - escaped piece by piece
 
 
 def comment_item(site: Site, thread: Thread, reader: Reader | None, comment_id: int) -> Markup:

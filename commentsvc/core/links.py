@@ -2,13 +2,43 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+_PATHS = "commentsvc.paths"
+PATHS_KEPT = 1024
+
+
+class _Paths:
+    """Paths made by url_for, least recently used dropped past PATHS_KEPT."""
+
+    def __init__(self) -> None:
+        self.data: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self.lock = threading.Lock()
+
+
+def path_for(endpoint: str, **values: Any) -> str:
+    """url_for(endpoint, **values) (a path under this request's script root), made once
+    per process: a thread page names its own URL and its actions' URLs on every view."""
+    key = (endpoint, request.script_root, *sorted(values.items()))
+    paths: _Paths = current_app.extensions.setdefault(_PATHS, _Paths())
+    with paths.lock:
+        found = paths.data.get(key)
+        if found is not None:
+            paths.data.move_to_end(key)
+            return found
+    made = url_for(endpoint, **values)
+    with paths.lock:
+        paths.data[key] = made
+        while len(paths.data) > PATHS_KEPT:
+            paths.data.popitem(last=False)
+    return made
 
 
 def public_url(endpoint: str, **values: Any) -> str:

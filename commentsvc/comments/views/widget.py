@@ -14,7 +14,6 @@ from flask import Blueprint, abort, g, redirect, render_template, request, sessi
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
-from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from commentsvc.accounts import current, sessions
@@ -171,10 +170,7 @@ def _render_thread(
     items = rendering.comment_items(
         site, thread_row, reader, page.comments, failed, refusal is None, page.subtrees
     )
-    # The output of our own autoescaping template, not reader input.
-    comments_html = Markup(  # noqa: S704
-        render_template("embed/_comments.html", items=items, page=page, **context)
-    )
+    comments_html = rendering.comment_list(site, thread_row, page, items)
     if request.args.get("partial"):
         html = str(comments_html)
     elif reader is not None and shell.keepable(reader, context, status):
@@ -380,5 +376,5 @@ def _frame_headers(response: Response) -> Response:
 
 def thread_url(site: Site, key: str, **args: str) -> str:
     """Path of the first-party page for a thread (the fallback when the popup is blocked)."""
-    path = url_for("threads.thread", site_slug=site.slug, key=key)
+    path = links.path_for("threads.thread", site_slug=site.slug, key=key)
     return path + ("?" + urlencode(args) if args else "")
