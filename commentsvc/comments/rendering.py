@@ -169,7 +169,9 @@ def thread_args() -> dict[str, str]:
     """The parameters that identify the embedding page, kept across pages, redirects and
     forms: on a POST, those of the page the form was on (core.links.page_args), so that
     every answer, a refused one included, still knows the frame's parent origin. The
-    theme only when it is light or dark (auto is the default)."""
+    theme only when it is light or dark (auto is the default). Made once per request."""
+    if "thread_args" in g:
+        return dict(g.thread_args)
     args = links.page_args()
     keep = {}
     for name in ("title", "url", "sig", "origin", "sort"):
@@ -179,7 +181,8 @@ def thread_args() -> dict[str, str]:
     theme = looks.requested_theme()
     if theme != looks.AUTO:
         keep["theme"] = theme
-    return keep
+    g.thread_args = keep
+    return dict(keep)
 
 
 def _url_parts(endpoint: str, site: Site, thread: Thread) -> tuple[str, str]:
@@ -189,6 +192,59 @@ def _url_parts(endpoint: str, site: Site, thread: Thread) -> tuple[str, str]:
     )
     before, after = url.split(f"/c/{_SENTINEL}/", 1)
     return str(escape(before + "/c/")), str(escape("/" + after))
+
+
+@dataclass(frozen=True)
+class _PageLinks:
+    """A thread page's links and hidden fields, escaped, with the CSRF token as
+    _CSRF_PLACEHOLDER: the same for every reader of the same URL."""
+
+    here: str
+    hidden: str
+    urls: dict[str, tuple[str, str]]
+    post: str
+    back: str
+    report: str
+    reply: str
+
+
+_LINKS_KEPT = 1024
+
+
+def _page_links(site: Site, thread: Thread) -> _PageLinks:
+    """This page's links, made once per process for each URL (at most _LINKS_KEPT)."""
+    after = request.args.get("after", "")[:100]
+    key: tuple[Any, ...] = (request.blueprint, request.script_root, site.slug, thread.key)
+    key += (after, *thread_args().items())
+    kept: OrderedDict[tuple[Any, ...], _PageLinks]
+    kept = current_app.extensions.setdefault("commentsvc.page_links", OrderedDict())
+    found = kept.get(key)
+    if found is not None:
+        return found
+    here = thread_path(site, thread)
+    back = _page_url(site, thread)
+    more = "&" if "?" in back else "?"
+    found = _PageLinks(
+        here=str(escape(here)),
+        hidden=str(
+            Markup(
+                '<input type="hidden" name="csrf_token" value="{}">'
+                '<input type="hidden" name="next" value="{}">'
+            ).format(_CSRF_PLACEHOLDER, here)
+        ),
+        urls={e: _url_parts(e, site, thread) for e in ("vote", "edit", "delete")},
+        post=str(
+            escape(links.path_for(f"{request.blueprint}.post", site_slug=site.slug, key=thread.key))
+        ),
+        back=back,
+        report=str(escape(back + more + "report=")),
+        reply=str(escape(back + more + "reply=")),
+    )
+    # Dict operations are atomic: a race makes the same links twice, no harm.
+    kept[key] = found
+    while len(kept) > _LINKS_KEPT:
+        kept.pop(next(iter(kept)), None)
+    return found
 
 
 class _Layer:
@@ -217,26 +273,15 @@ class _Layer:
             return
         # Only signed-in readers have forms, and so a CSRF token: anonymous pages are
         # shared (comments/page_cache.py) and must not start a session.
-        self.here = str(escape(thread_path(site, thread)))
         # The token goes in last (items): kept subtrees hold the placeholder.
         self.csrf = generate_csrf()
-        self.hidden = str(
-            Markup(
-                '<input type="hidden" name="csrf_token" value="{}">'
-                '<input type="hidden" name="next" value="{}">'
-            ).format(_CSRF_PLACEHOLDER, thread_path(site, thread))
-        )
-        self.urls = {e: _url_parts(e, site, thread) for e in ("vote", "edit", "delete")}
-        self.post_url = str(
-            escape(links.path_for(f"{request.blueprint}.post", site_slug=site.slug, key=thread.key))
-        )
-        back = _page_url(site, thread)
-        self.back = back
-        self.report_url = str(escape(back + ("&" if "?" in back else "?") + "report="))
+        made = _page_links(site, thread)
+        self.here, self.hidden, self.urls = made.here, made.hidden, made.urls
+        self.post_url, self.back = made.post, made.back
+        self.report_url, self.reply_url = made.report, made.reply
         if "my_reports" not in g:
             g.my_reports = reports.reported_ids(reader.id, thread.id)
         self.my_reports = g.my_reports
-        self.reply_url = str(escape(back + ("&" if "?" in back else "?") + "reply="))
 
     def antispam(self) -> str:
         """The reply form's abuse brakes, for the one reply form a page may show."""

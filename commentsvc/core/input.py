@@ -160,6 +160,8 @@ class Parameters(ImmutableMultiDict[str, str]):
     def get(  # type: ignore[override]
         self, key: str, default: Any = None, type: Callable[[str], T] | None = None
     ) -> Any:
+        if key not in self:  # (MultiDict.get would raise and catch a KeyError to know)
+            return default
         return super().get(key, default, _bounded_int if type is int else type)  # type: ignore[arg-type]
 
     def getlist(self, key: str, type: Callable[[str], T] | None = None) -> Any:
