@@ -28,6 +28,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.elements import BindParameter
 
@@ -507,9 +508,10 @@ def _stake_statement() -> CompoundSelect[Any]:
     banned = select(literal(_BANNED), Ban.id, literal(0)).where(
         standing.ban_in_force(viewer, site_id, now)
     )
-    emails = select(
-        literal(_EMAILS), NotificationSettings.reader_id, NotificationSettings.reply_emails
-    ).where(NotificationSettings.reader_id == viewer)
+    choice = sql_cast(NotificationSettings.reply_emails, Integer)  # as the votes' column
+    emails = select(literal(_EMAILS), NotificationSettings.reader_id, choice).where(
+        NotificationSettings.reader_id == viewer
+    )
     return union_all(votes, pending, reported, banned, emails)
 
 
