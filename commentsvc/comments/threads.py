@@ -24,7 +24,7 @@ from functools import cache
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from limits import parse_many
-from sqlalchemy import Select, String, and_, bindparam, select
+from sqlalchemy import Select, String, and_, bindparam, null, select, true, union_all
 from sqlalchemy.exc import IntegrityError
 
 from commentsvc.comments import lifecycle, sites
@@ -269,15 +269,27 @@ def set_locked(thread: Thread, locked: bool) -> None:
 
 
 @cache
-def counts_statement(size: int) -> Select[list[str], str, int]:
+def counts_statement(size: int) -> Select[list[str], str | None, int | None]:
     """Approved comment counts of `size` threads of a site (bound as k0, k1, … and slug),
-    with the site's origins: a row per thread found, or one row of NULLs when none is;
-    no row when there is no such site. One per size, so each compiles once; the page
-    cache runs the same statement to check a kept answer (page_cache.StampReader)."""
-    keys = [bindparam(f"k{n}", type_=String) for n in range(size)]
+    with the site's origins: a row per key, its thread's columns NULL when there is no
+    such thread; no row when there is no such site. One per size, so each compiles once;
+    the page cache runs the same statement to check a kept answer
+    (page_cache.StampReader).
+
+    The keys are rows joined to the threads, so that each is one probe of the thread
+    index: as `key IN (…)`, PostgreSQL's plan for the prepared statement read every
+    thread of a small site instead.
+    """
+    if size == 0:
+        return select(Site.origins, null(), null()).where(Site.slug == bindparam("slug"))
+    wanted = union_all(
+        *(select(bindparam(f"k{n}", type_=String).label("key")) for n in range(size))
+    ).subquery("wanted")
     return (
         select(Site.origins, Thread.key, Thread.comment_count)
-        .outerjoin(Thread, and_(Thread.site_id == Site.id, Thread.key.in_(keys)))
+        .select_from(Site)
+        .join(wanted, true())
+        .outerjoin(Thread, and_(Thread.site_id == Site.id, Thread.key == wanted.c.key))
         .where(Site.slug == bindparam("slug"))
     )
 
@@ -305,7 +317,7 @@ def counts(site_slug: str, keys: list[str]) -> SiteCounts | None:
     rows = db.session.connection().execute(statement, counts_parameters(site_slug, wanted)).all()
     if not rows:
         return None
-    found = {key: count for _origins, key, count in rows if key is not None}
+    found = {key: count or 0 for _origins, key, count in rows if key is not None}
     return SiteCounts(list(rows[0][0]), {k: found.get(k, 0) for k in wanted})
 
 
