@@ -18,7 +18,7 @@ from commentsvc.core.extensions import (
     migrate,
     render_migration_item,
 )
-from commentsvc.core.i18n import select_locale
+from commentsvc.core.i18n import init_templates, select_locale
 
 
 def end_session_even_if_the_database_left(exc: BaseException | None) -> None:
@@ -64,6 +64,7 @@ def init_app(app: Flask, root: Path) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(root / "translations"),
     )
+    init_templates(app)
     login_manager.init_app(app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
     app.register_blueprint(views.bp)

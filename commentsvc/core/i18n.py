@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, cast
 
-from flask import current_app, g, has_request_context, request
+import flask_babel
+from babel import Locale
+from babel.support import NullTranslations
+from flask import Flask, current_app, g, has_request_context, request
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -32,3 +39,59 @@ def select_locale() -> str | None:
     if user and user.is_authenticated and user.locale in languages:
         return str(user.locale)
     return best_language(request.headers.get("Accept-Language"), languages)
+
+
+# --- templates' gettext ------------------------------------------------------------------
+
+_TRANSLATIONS = "commentsvc.translations"
+_KEPT_LOCALES = 64
+
+
+def translations() -> NullTranslations:
+    """flask_babel.get_translations(), remembered for the locale object in force.
+
+    A staff page asks for hundreds of strings, and finding the catalogue by the locale's
+    name took longer than translating. The locale object of a request (or of a
+    force_locale block, as e-mails use) is the key: it is held with its catalogue, so its
+    id cannot be reused while it is kept.
+    """
+    locale: Locale | None = flask_babel.get_locale()
+    if locale is None:
+        return cast(NullTranslations, flask_babel.get_translations())
+    kept: dict[int, tuple[Locale, NullTranslations]]
+    kept = current_app.extensions.setdefault(_TRANSLATIONS, {})
+    found = kept.get(id(locale))
+    if found is not None and found[0] is locale:
+        return found[1]
+    made = cast(NullTranslations, flask_babel.get_translations())
+    if len(kept) >= _KEPT_LOCALES:
+        kept.clear()
+    kept[id(locale)] = (locale, made)
+    return made
+
+
+@pass_context
+def _template_gettext(context: Context, string: str, **variables: Any) -> str:
+    """{{ _("…") }}: as Jinja's own newstyle gettext (escaped arguments, always a format
+    string), with the catalogue from translations()."""
+    found: str = translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        return Markup(found) % variables  # noqa: S704 - our catalogue, as Jinja does
+    return found % variables
+
+
+@pass_context
+def _template_ngettext(
+    context: Context, singular: str, plural: str, num: int, **variables: Any
+) -> str:
+    variables.setdefault("num", num)
+    found: str = translations().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        return Markup(found) % variables  # noqa: S704 - our catalogue, as Jinja does
+    return found % variables
+
+
+def init_templates(app: Flask) -> None:
+    """Templates translate through translations() (after Flask-Babel's init_app)."""
+    app.jinja_env.globals.update(gettext=_template_gettext, ngettext=_template_ngettext)
+    app.jinja_env.globals["_"] = _template_gettext
