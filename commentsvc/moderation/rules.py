@@ -221,13 +221,14 @@ def _fold_char(char: str) -> str:
 def word_spans(text: str) -> list[tuple[str, int, int]]:
     """The words of text as _words() finds them, each with where it is in text
     (start, end), so that a match can be shown where it was written."""
-    folded: list[str] = []
-    owners: list[int] = []
-    for position, char in enumerate(text):
-        piece = _fold_char(char)
-        folded.append(piece)
-        owners.extend([position] * len(piece))
+    folded = list(map(_fold_char, text))
     joined = "".join(folded)
+    if len(joined) == len(text) and all(folded):
+        # Each character folded to exactly one: positions are the same in both texts.
+        return [(match.group(), match.start(), match.end()) for match in _WORD.finditer(joined)]
+    owners: list[int] = []
+    for position, piece in enumerate(folded):
+        owners.extend([position] * len(piece))
     spans = []
     for match in _WORD.finditer(joined):
         end = owners[match.end() - 1] + 1

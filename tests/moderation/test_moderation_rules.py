@@ -299,3 +299,20 @@ def test_holds_from_the_form_apply_even_to_trusted_readers(app, ids):
             reader(ids.alice), thread, site, "hi", signals=[(HoldReason.HONEYPOT, "x")]
         )
         assert comment.status == CommentStatus.PENDING
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Plain words, and MORE words.", ["plain", "words", "and", "more", "words"]),
+        ("Салам, ДОСТ: bu söz", ["салам", "дост", "bu", "soz"]),
+        # "ß" folds to two letters, a combining accent to none, "ﬁ" to two.
+        ("Straße, cafe\u0301 and ﬁne", ["strasse", "cafe", "and", "fine"]),
+    ],
+)
+def test_word_spans_point_at_the_words_as_written(text: str, words: list[str]) -> None:
+    spans = rules.word_spans(text)
+    assert [word for word, _, _ in spans] == words
+    # Each span covers the word as it stands in the text, accents and all.
+    shown = [text[start:end] for _, start, end in spans]
+    assert [rules.normalise(piece) for piece in shown] == words
