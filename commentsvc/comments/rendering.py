@@ -212,7 +212,8 @@ _LINKS_KEPT = 1024
 
 
 def _page_links(site: Site, thread: Thread) -> _PageLinks:
-    """This page's links, made once per process for each URL (at most _LINKS_KEPT)."""
+    """This page's links, made once per process for each URL (at most _LINKS_KEPT, of
+    ordinary length: a made-up long URL must not fill the memory)."""
     after = request.args.get("after", "")[:100]
     key: tuple[Any, ...] = (request.blueprint, request.script_root, site.slug, thread.key)
     key += (after, *thread_args().items())
@@ -240,10 +241,11 @@ def _page_links(site: Site, thread: Thread) -> _PageLinks:
         report=str(escape(back + more + "report=")),
         reply=str(escape(back + more + "reply=")),
     )
-    # Dict operations are atomic: a race makes the same links twice, no harm.
-    kept[key] = found
-    while len(kept) > _LINKS_KEPT:
-        kept.pop(next(iter(kept)), None)
+    if sum(len(str(part)) for part in key) <= links.KEPT_URL_LENGTH:
+        # Dict operations are atomic: a race makes the same links twice, no harm.
+        kept[key] = found
+        while len(kept) > _LINKS_KEPT:
+            kept.pop(next(iter(kept)), None)
     return found
 
 

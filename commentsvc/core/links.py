@@ -13,6 +13,9 @@ from werkzeug.datastructures import MultiDict
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _PATHS = "commentsvc.paths"
 PATHS_KEPT = 1024
+# Paths longer than this are made again each time: an embed's URL, title and origin
+# together are far shorter.
+KEPT_URL_LENGTH = 2000
 
 
 class _Paths:
@@ -34,6 +37,8 @@ def path_for(endpoint: str, **values: Any) -> str:
             paths.data.move_to_end(key)
             return found
     made = url_for(endpoint, **values)
+    if len(made) > KEPT_URL_LENGTH:  # a made-up long URL must not fill the memory
+        return made
     with paths.lock:
         paths.data[key] = made
         while len(paths.data) > PATHS_KEPT:
