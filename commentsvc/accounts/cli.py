@@ -1,4 +1,5 @@
-"""`flask --app commentsvc users …`: create an admin account, list accounts."""
+"""`flask --app commentsvc users …`: create an admin account, list accounts, remove the
+passkeys and second factors of someone who lost them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from commentsvc.accounts import readers, signup
+from commentsvc.accounts import readers, signup, two_step
+from commentsvc.accounts.identity import normalise_email
 from commentsvc.core.errors import Invalid
 
 users = AppGroup("users", help="Manage reader accounts.")
@@ -44,3 +46,18 @@ def list_users() -> None:
             m for m, on in (("verified", reader.is_verified), ("admin", reader.is_admin)) if on
         )
         click.echo(f"{reader.id}\t{reader.email}\t{reader.display_name}\t{marks}")
+
+
+@users.command("reset-two-step")
+@click.argument("email")
+def reset_two_step(email: str) -> None:
+    """Remove every passkey, authenticator app and recovery code of an account (its
+    owner lost them all); an admin is asked to add a new factor at the next sign-in."""
+    try:
+        reader = readers.find_by_email(normalise_email(email))
+    except Invalid as exc:
+        raise click.ClickException(str(exc)) from exc
+    if reader is None:
+        raise click.ClickException(f"No account has the address {email!r}.")
+    removed = two_step.remove_every_factor(reader)
+    click.echo(f"Removed {removed} passkey(s) and any authenticator app of {reader.email}.")

@@ -64,6 +64,17 @@ class NewPasswordForm(BaseForm):
     password = new_password_field(_l("New password"))
 
 
+class NewPasswordWithFactorForm(NewPasswordForm):
+    """For an account that signs in in two steps: the reset takes the second factor too."""
+
+    code = StringField(
+        _l("Code from your app, or a recovery code"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=40)],
+        description=_l("Your account uses two-step sign-in, so a new password needs it too."),
+        render_kw={"autocomplete": "one-time-code", "maxlength": 40, "spellcheck": "false"},
+    )
+
+
 class CodeForm(BaseForm):
     code = StringField(
         _l("6-digit code"),
@@ -105,3 +116,34 @@ class ChangeEmailForm(BaseForm):
 
 class DeleteAccountForm(BaseForm):
     current_password = current_password_field()
+
+
+class SecondStepForm(BaseForm):
+    code = StringField(
+        _l("Code from your app, or a recovery code"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "maxlength": 40, "spellcheck": "false"},
+    )
+
+
+class TotpConfirmForm(BaseForm):
+    code = StringField(
+        _l("6-digit code from the app"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 9},
+    )
+
+
+class PasskeyNameForm(BaseForm):
+    name = StringField(
+        _l("Name of the new passkey"),
+        validators=[DataRequired(), Length(max=60)],
+        description=_l("For example the device or password manager it is kept in."),
+        render_kw={"maxlength": 60},
+    )
+
+
+class SiteSecurityForm(BaseForm):
+    moderators_need_second_factor = BooleanField(
+        _l("Moderators of this site must use two-step sign-in")
+    )

@@ -1,12 +1,12 @@
-"""Accounts: readers, their sessions, the widget's single-use sign-in codes and the
-codes e-mailed to the sign-in popup."""
+"""Accounts: readers, their sessions, the widget's single-use sign-in codes, the
+codes e-mailed to the sign-in popup, passkeys and second factors."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from commentsvc.core.extensions import Model, utcnow
@@ -68,6 +68,8 @@ class Reader(Model):
         session_token: str
         # The site whose widget that session belongs to (None: a first-party session).
         session_site_id: int | None
+        # When that session last proved a second factor (None: never).
+        session_second_factor_at: datetime | None
 
     @property
     def is_verified(self) -> bool:
@@ -99,6 +101,9 @@ class ReaderSession(Model):
     user_agent: Mapped[str] = mapped_column(String(200), default="")
     # Set for a session inside a site's embedded widget; it is valid there only.
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    # When this browser last proved a second factor (a passkey, an app's code or a
+    # recovery code); None: a password alone. Staff pages ask for it (accounts.two_step).
+    second_factor_at: Mapped[datetime | None]
 
     reader: Mapped[Reader] = relationship(back_populates="sessions")
 
@@ -134,3 +139,63 @@ class EmailCode(Model):
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     # Indexed for the purge of expired codes.
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Passkey(Model):
+    """A WebAuthn credential a reader signs in with (a discoverable one: the browser
+    offers it without an address being typed). Only its public key is stored."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reader_id: Mapped[int] = mapped_column(ForeignKey("reader.id", ondelete="CASCADE"), index=True)
+    # Authenticators make ids of up to 1023 bytes; unique across every reader.
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(2048))
+    # The authenticator's signature counter (0 for those that keep none).
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Chosen by the reader, to tell their passkeys apart.
+    name: Mapped[str] = mapped_column(String(60))
+    # Comma-separated hints from the browser ("internal,hybrid"), given back at sign-in.
+    transports: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+
+class PasskeyChallenge(Model):
+    """A challenge handed to the browser for one passkey ceremony. The browser's session
+    names the row; it is deleted when used and dies after a few minutes."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge: Mapped[bytes] = mapped_column(LargeBinary(64))
+    # "register", "sign_in" or "second_step".
+    purpose: Mapped[str] = mapped_column(String(12))
+    # The reader the ceremony is for (None: a sign-in, whoever the passkey names).
+    reader_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reader.id", ondelete="CASCADE"), index=True
+    )
+    # Indexed for the purge of expired challenges.
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class TotpFactor(Model):
+    """An authenticator app's shared secret (RFC 6238). A row is a set-up in progress
+    until confirmed_at is set by the first correct code."""
+
+    reader_id: Mapped[int] = mapped_column(
+        ForeignKey("reader.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Base32, as the app is given it: the server must compute the same codes.
+    secret: Mapped[str] = mapped_column(String(64))
+    confirmed_at: Mapped[datetime | None]
+    # The 30-second step of the last code accepted: a code is never taken twice.
+    last_step: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RecoveryCode(Model):
+    """One single-use code for signing in when the second factor is lost. Only an
+    HMAC of it is stored (keyed with the SECRET_KEY and bound to the reader)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reader_id: Mapped[int] = mapped_column(ForeignKey("reader.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None]

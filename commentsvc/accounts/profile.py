@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from commentsvc.accounts import email_codes, passwords, readers, sessions
+from commentsvc.accounts import email_codes, passkeys, passwords, readers, sessions, totp
 from commentsvc.accounts.identity import (
     display_name_key,
     normalise_display_name,
@@ -215,6 +215,15 @@ def export_data(reader: Reader) -> dict[str, Any]:
         "votes": votes.export_for_reader(reader),
         "notification_settings": notify.export_for_reader(reader),
         **reports.export_for_reader(reader),
+        "passkeys": [
+            {
+                "name": p.name,
+                "created_at": p.created_at.isoformat(),
+                "last_used_at": p.last_used_at.isoformat() if p.last_used_at else None,
+            }
+            for p in passkeys.list_passkeys(reader)
+        ],
+        "authenticator_app": totp.is_set_up(reader),
         "sessions": [
             {
                 "created_at": s.created_at.isoformat(),

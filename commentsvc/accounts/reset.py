@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, overload
 
-from commentsvc.accounts import email_codes, equal_work, readers, sessions
+from commentsvc.accounts import email_codes, equal_work, passwords, readers, sessions, two_step
 from commentsvc.accounts.identity import (
     normalise_email,
 )
@@ -98,15 +98,31 @@ def reader_for_reset(token: str) -> Reader:
     return reader
 
 
-def reset_password(token: str, password: str) -> Reader:
+def needs_second_factor(reader: Reader) -> bool:
+    """Whether resetting this account's password also takes its second factor: the
+    address alone must not hand over a staff account (or one with an app)."""
+    return two_step.asks_second_step(reader)
+
+
+def reset_password(
+    token: str, password: str, code: str | None = None, factor_proved: bool = False
+) -> Reader:
     """Set a new password from a reset link and end every session of the account.
 
     Following the link proves the reader owns the address, so it also verifies it.
+    An account that signs in in two steps also needs its second factor: code (an app's
+    code or a recovery code), or factor_proved (a passkey, checked by the caller).
+    Passkeys and second factors stay as they are.
 
     :raises LinkInvalid: see reader_for_reset().
     :raises Invalid: the new password fails the policy.
+    :raises two_step.SecondFactorWrong: the second factor is due and code is not it.
     """
     reader = reader_for_reset(token)
+    if needs_second_factor(reader) and not factor_proved:
+        # The policy first: a refused password must not use up the code.
+        passwords.check_policy(password)
+        two_step.check_code(reader, code or "")
     readers.set_password(reader, password)
     if reader.email_verified_at is None:
         readers.mark_verified(reader)

@@ -55,6 +55,7 @@ def _add_session(
     user_agent: str,
     site_id: int | None,
     expires_at: datetime | None = None,
+    second_factor_at: datetime | None = None,
 ) -> str:
     token = secrets.token_urlsafe(32)
     if expires_at is None:
@@ -68,21 +69,29 @@ def _add_session(
             remember=remember,
             user_agent=user_agent[:200],
             site_id=site_id,
+            second_factor_at=second_factor_at,
         )
     )
     reader.session_token = token
     reader.session_site_id = site_id
+    reader.session_second_factor_at = second_factor_at
     return token
 
 
 def start_session(
-    reader: Reader, remember: bool, user_agent: str = "", site_id: int | None = None
+    reader: Reader,
+    remember: bool,
+    user_agent: str = "",
+    site_id: int | None = None,
+    second_factor: bool = False,
 ) -> str:
     """Open a new session for reader and return its token (for the cookie).
 
-    site_id marks a session inside that site's embedded widget.
+    site_id marks a session inside that site's embedded widget; second_factor, one
+    whose sign-in proved a second factor (a passkey, an app's code, a recovery code).
     """
-    token = _add_session(reader, remember, user_agent, site_id)
+    proved = utcnow() if second_factor else None
+    token = _add_session(reader, remember, user_agent, site_id, second_factor_at=proved)
     db.session.commit()
     return token
 
@@ -103,8 +112,9 @@ def restart_session(reader: Reader, token: str) -> bool:
     user_agent = row.user_agent if row else ""
     site_id = row.site_id if row else None
     expires_at = row.expires_at if row else None
+    proved = row.second_factor_at if row else None
     end_other_sessions(reader)
-    _add_session(reader, remember, user_agent, site_id, expires_at)
+    _add_session(reader, remember, user_agent, site_id, expires_at, proved)
     return remember
 
 
@@ -129,6 +139,7 @@ def load_session(token: str) -> Reader | None:
     reader = row.reader
     reader.session_token = token
     reader.session_site_id = row.site_id
+    reader.session_second_factor_at = row.second_factor_at
     return reader
 
 

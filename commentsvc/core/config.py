@@ -45,6 +45,16 @@ class Defaults:
     EMAIL_CODE_MAX_AGE = 15 * 60
     EMAIL_CODE_ATTEMPTS = 5
     VERIFY_TOKEN_MAX_AGE = 7 * 24 * 3600
+    # Passkeys: the name authenticators show for the service, and how long a challenge
+    # handed to the browser works (it also works only once).
+    PASSKEY_RP_NAME = "commentsvc"
+    PASSKEY_CHALLENGE_MAX_AGE = 5 * 60
+    # Every admin must have a second factor (a passkey or an authenticator app).
+    # Only tests may turn this off (finalise() refuses it otherwise).
+    ADMINS_NEED_SECOND_FACTOR = True
+    # Sensitive staff actions (accounts/step_up.py) ask for the second factor again when
+    # the session last proved it longer ago than this, in seconds.
+    STEP_UP_MAX_AGE = 15 * 60
     SESSION_LIFETIME = timedelta(hours=12)
     REMEMBER_LIFETIME = timedelta(days=30)
 
@@ -67,6 +77,12 @@ class Defaults:
     # Codes typed into the popup, per client address (each code also takes only
     # EMAIL_CODE_ATTEMPTS tries).
     RATELIMIT_CODE_CHECK = "30 per 15 minutes"
+    # Passkey ceremonies (options and answers), per client address.
+    RATELIMIT_PASSKEY = "30 per minute; 300 per hour"
+    # Second-step codes (an app's code or a recovery code), per client address and,
+    # separately, per account waiting for its second step.
+    RATELIMIT_SECOND_STEP_IP = "20 per 15 minutes"
+    RATELIMIT_SECOND_STEP_ACCOUNT = "5 per 5 minutes; 20 per day"
     # Posting comments (the widget, its first-party twin and the API share each limit).
     RATELIMIT_POST_READER = "60 per minute; 1000 per day"
     RATELIMIT_POST_IP = "200 per minute; 5000 per day"
@@ -173,6 +189,10 @@ def finalise(app: Flask) -> None:
         raise RuntimeError(
             "Refusing to start with the development SECRET_KEY. "
             "Set COMMENTSVC_SECRET_KEY to a long random value."
+        )
+    if production and not config["ADMINS_NEED_SECOND_FACTOR"]:
+        raise RuntimeError(
+            "ADMINS_NEED_SECOND_FACTOR may be turned off only in debug mode and tests."
         )
     if config["LOG_FORMAT"] not in ("text", "json"):
         raise RuntimeError(

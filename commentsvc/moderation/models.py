@@ -143,6 +143,12 @@ class AuditAction(LabelledEnum):
     SITE_CREATE = "site_create"
     SITE_UPDATE = "site_update"
     THREAD_IDENTITY = "thread_identity"
+    PASSKEY_ADD = "passkey_add"
+    PASSKEY_REMOVE = "passkey_remove"
+    TOTP_ADD = "totp_add"
+    TOTP_REMOVE = "totp_remove"
+    RECOVERY_CODES = "recovery_codes"
+    SECOND_FACTOR_RULE = "second_factor_rule"
 
 
 name_members(
@@ -171,6 +177,12 @@ name_members(
         AuditAction.REMOVE_MODERATOR: _l("removed a moderator"),
         AuditAction.SITE_CREATE: _l("registered a site"),
         AuditAction.SITE_UPDATE: _l("changed a site"),
+        AuditAction.PASSKEY_ADD: _l("added a passkey"),
+        AuditAction.PASSKEY_REMOVE: _l("removed a passkey"),
+        AuditAction.TOTP_ADD: _l("added an authenticator app"),
+        AuditAction.TOTP_REMOVE: _l("removed an authenticator app"),
+        AuditAction.RECOVERY_CODES: _l("made new recovery codes"),
+        AuditAction.SECOND_FACTOR_RULE: _l("changed the two-step sign-in rule"),
     },
 )
 
@@ -218,3 +230,14 @@ class ModeratorDigest(Model):
     last_sent_at: Mapped[datetime | None]
     # Holds with a larger id are news for the next digest.
     last_hold_id: Mapped[int] = mapped_column(default=0)
+
+
+class SiteSecurity(Model):
+    """What a site asks of its moderators' accounts. No row: the defaults (a second
+    factor is not required of its moderators; admins always need one)."""
+
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("site.id", ondelete="CASCADE"), primary_key=True
+    )
+    moderators_need_second_factor: Mapped[bool] = mapped_column(default=False)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

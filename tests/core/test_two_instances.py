@@ -16,11 +16,14 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pyotp
 import pytest
 import requests
 from flask import Flask
 from sqlalchemy import func, select
 
+from commentsvc.accounts import totp
+from commentsvc.accounts.models import Reader
 from commentsvc.comments.models import Comment
 from commentsvc.core.extensions import db
 from commentsvc.moderation.models import AuditEntry
@@ -42,6 +45,8 @@ class Service:
     app: Flask
     ids: Ids
     public_url: str
+    # The admin's recovery codes: in production mode an admin signs in in two steps.
+    admin_codes: list[str]
 
 
 @pytest.fixture
@@ -66,11 +71,22 @@ def service(smtp_server, tmp_path) -> Iterator[Service]:
     app = build_app(tmp_path, smtp_server.port, **config)  # the tables both instances use
     ids = build_world(app, "hold_all")
     with app.app_context():
+        admin = db.session.get(Reader, ids.admin)
+        assert admin is not None
+        setup = totp.begin_setup(admin)
+        admin_codes = totp.confirm_setup(admin, pyotp.TOTP(setup.secret).now())
         db.engine.dispose()
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         with gunicorn(config, ports[0]), gunicorn(config, ports[1]):
-            yield Service(a=urls[0], b=urls[1], app=app, ids=ids, public_url=public_url)
+            yield Service(
+                a=urls[0],
+                b=urls[1],
+                app=app,
+                ids=ids,
+                public_url=public_url,
+                admin_codes=admin_codes,
+            )
     finally:
         with app.app_context():
             db.session.remove()
@@ -83,8 +99,9 @@ def token(session: requests.Session, url: str) -> str:
     return found.group(1)
 
 
-def signed_in(base: str, email: str) -> requests.Session:
-    """A browser signed in through the instance at base."""
+def signed_in(base: str, email: str, recovery_code: str = "") -> requests.Session:
+    """A browser signed in through the instance at base (with recovery_code as the
+    second step, when one is due)."""
     browser = requests.Session()
     form = {
         "email": email,
@@ -93,6 +110,11 @@ def signed_in(base: str, email: str) -> requests.Session:
     }
     answer = browser.post(base + "/auth/sign-in", data=form, allow_redirects=False, timeout=10)
     assert answer.status_code in (302, 303), answer.text[:500]
+    if answer.headers.get("Location", "").endswith("/auth/two-step"):
+        assert recovery_code, f"{email} owes a second step"
+        step = {"code": recovery_code, "csrf_token": token(browser, base + "/auth/two-step")}
+        answer = browser.post(base + "/auth/two-step", data=step, allow_redirects=False, timeout=10)
+        assert answer.status_code == 303, answer.text[:500]
     return browser
 
 
@@ -168,7 +190,7 @@ def test_a_sign_in_code_minted_on_one_is_redeemed_once_on_the_other(service):
 def test_two_moderators_on_two_instances_make_one_decision(service):
     comment = post(service.app, service.ids.alice, "Decide me once.")
     mina = signed_in(service.a, "mina@example.org")
-    ada = signed_in(service.b, "admin@example.org")
+    ada = signed_in(service.b, "admin@example.org", service.admin_codes[0])
     forms = [
         (mina, service.a, "approve", token(mina, service.a + "/moderation/")),
         (ada, service.b, "reject", token(ada, service.b + "/moderation/")),

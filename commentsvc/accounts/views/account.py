@@ -11,13 +11,14 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from commentsvc.accounts import current, profile, readers, sessions
+from commentsvc.accounts import current, passkeys, profile, readers, sessions, two_step
 from commentsvc.accounts.forms import (
     ActionForm,
     ChangeEmailForm,
     ChangePasswordForm,
     DeleteAccountForm,
     DisplayNameForm,
+    PasskeyNameForm,
 )
 from commentsvc.consent import policies, records
 from commentsvc.core.errors import Invalid, LinkInvalid
@@ -37,6 +38,7 @@ def _forms() -> dict[str, object]:
         "email_form": ChangeEmailForm(prefix="email"),
         "delete_form": DeleteAccountForm(prefix="delete"),
         "action_form": ActionForm(),
+        "passkey_form": PasskeyNameForm(prefix="passkey"),
     }
 
 
@@ -49,6 +51,8 @@ def _page(status: int = 200, **overrides: object) -> tuple[str, int]:
             acceptances=policies.acceptance_history(current_user),
             consent_history=records.reader_history(current_user),
             claimable=claims.claimable(current_user),
+            passkeys=passkeys.list_passkeys(current_user),
+            factors=two_step.factor_summary(current_user),
             **forms,
         ),
         status,

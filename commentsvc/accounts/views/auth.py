@@ -20,23 +20,29 @@ from flask_login import current_user, login_required, login_user, logout_user
 from limits import parse_many
 from werkzeug.wrappers import Response
 
-from commentsvc.accounts import readers, reset, sessions, signup, widget_sign_in
+from commentsvc.accounts import readers, reset, sessions, signup, two_step, widget_sign_in
 from commentsvc.accounts.cookies import is_embed_request
 from commentsvc.accounts.forms import (
     ActionForm,
-    NewPasswordForm,
     ResetRequestForm,
     SignInForm,
     SignUpForm,
 )
 from commentsvc.accounts.identity import email_limit_key
 from commentsvc.accounts.models import Reader
+from commentsvc.accounts.views.reset_factor import (
+    new_password_form,
+    reset_account_limit,
+    reset_factor_context,
+    reset_ip_limit,
+    save_new_password,
+)
 from commentsvc.comments import sites
 from commentsvc.comments.models import Site
 from commentsvc.consent import policies
 from commentsvc.core import links
 from commentsvc.core.errors import Invalid, LinkInvalid
-from commentsvc.core.extensions import limiter
+from commentsvc.core.extensions import limiter, utcnow
 from commentsvc.core.links import safe_next_url
 from commentsvc.moderation import moderators
 
@@ -138,15 +144,42 @@ def sign_in() -> Page:
         except sessions.SignInFailed:
             form.password.errors.append(_("Wrong e-mail address or password."))
         else:
-            sign_in_here(reader, bool(form.remember.data))
-            target = next_url or _landing(reader)
-            # New terms or privacy policy: show what changed first, then go on.
-            if policies.pending_acceptances(reader):
-                target = url_for("consent.accept_policies", next=target)
-            return redirect(target, 303)
+            remember = bool(form.remember.data)
+            if two_step.asks_second_step(reader):
+                await_second_step(reader, remember, next_url)
+                return redirect(url_for("auth.second_step"), 303)
+            return redirect(finish_sign_in(reader, remember, next_url), 303)
     return render_form(
         "auth/sign_in.html", form, next_url=next_url, popup_site=popup_site_of(next_url)
     )
+
+
+SECOND_STEP = "second_step"
+
+
+def await_second_step(reader: Reader, remember: bool, next_url: str | None) -> None:
+    """The password was right and a second factor is due: the session (fresh, so
+    nothing from before survives) names the reader until the second step, for
+    PASSKEY_CHALLENGE_MAX_AGE seconds."""
+    session.clear()
+    session[SECOND_STEP] = {
+        "id": reader.id,
+        "remember": remember,
+        "next": next_url or "",
+        "at": int(utcnow().timestamp()),
+    }
+
+
+def finish_sign_in(
+    reader: Reader, remember: bool, next_url: str | None, second_factor: bool = False
+) -> str:
+    """Sign the reader in here and return where to go: next_url, else their landing
+    page; new terms or privacy policy first, if any."""
+    sign_in_here(reader, remember, second_factor=second_factor)
+    target = next_url or _landing(reader)
+    if policies.pending_acceptances(reader):
+        target = url_for("consent.accept_policies", next=target)
+    return target
 
 
 def popup_site_of(next_url: str | None) -> Site | None:
@@ -170,11 +203,11 @@ def _landing(reader: Reader) -> str:
     return url_for("account.index")
 
 
-def sign_in_here(reader: Reader, remember: bool) -> None:
+def sign_in_here(reader: Reader, remember: bool, second_factor: bool = False) -> None:
     # A fresh session cookie: nothing from before sign-in (including its CSRF
     # token) survives, so a planted session id cannot be fixated.
     session.clear()
-    sessions.start_session(reader, remember, request.user_agent.string)
+    sessions.start_session(reader, remember, request.user_agent.string, second_factor=second_factor)
     login_user(reader, remember=remember)
 
 
@@ -253,19 +286,21 @@ def reset_link(token: str) -> Page:
 
 
 @bp.route("/reset/new-password", methods=["GET", "POST"])
+@reset_ip_limit
+@reset_account_limit
 def new_password() -> Page:
     token = session.get("reset_token", "")
     try:
-        reset.reader_for_reset(token)
+        reader = reset.reader_for_reset(token)
     except LinkInvalid:
         session.pop("reset_token", None)
         return render_template("auth/link_invalid.html"), 400
-    form = NewPasswordForm()
+    form = new_password_form(reader)
     if form.validate_on_submit():
         try:
-            reset.reset_password(token, form.password.data)
+            save_new_password(form, token, reader)
         except Invalid as exc:
-            form.password.errors.append(str(exc))
+            form[exc.field if exc.field in form else "password"].errors.append(str(exc))
         except LinkInvalid:
             return render_template("auth/link_invalid.html"), 400
         else:
@@ -274,7 +309,7 @@ def new_password() -> Page:
             logout_user()
             flash(_("Your password has been changed. Sign in with the new one."))
             return redirect(url_for("auth.sign_in"), 303)
-    return render_form("auth/new_password.html", form)
+    return render_form("auth/new_password.html", form, **reset_factor_context(reader))
 
 
 def load_reader(token: str) -> Reader | None:

@@ -25,7 +25,6 @@ from commentsvc.accounts import email_codes, readers, reset, signup
 from commentsvc.accounts.forms import (
     ActionForm,
     CodeForm,
-    NewPasswordForm,
     ResetRequestForm,
     SignUpForm,
 )
@@ -40,6 +39,13 @@ from commentsvc.accounts.views.auth import (
     sign_in_here,
     validate_sign_up,
     within_limit,
+)
+from commentsvc.accounts.views.reset_factor import (
+    new_password_form,
+    reset_account_limit,
+    reset_factor_context,
+    reset_ip_limit,
+    save_new_password,
 )
 from commentsvc.comments import sites
 from commentsvc.comments.models import Site
@@ -60,9 +66,9 @@ def _to(endpoint: str, site: Site) -> Response:
     return redirect(url_for(endpoint, site=site.slug), 303)
 
 
-def _hand_over(site: Site, reader: Reader) -> Response:
+def _hand_over(site: Site, reader: Reader, second_factor: bool = False) -> Response:
     """Sign the reader in in the popup and go on to the widget's hand-off."""
-    sign_in_here(reader, remember=False)
+    sign_in_here(reader, remember=False, second_factor=second_factor)
     return _to("auth.embed_sign_in", site)
 
 
@@ -196,23 +202,28 @@ def embed_code_resend() -> Page:
 
 
 @bp.route("/embed-new-password", methods=["GET", "POST"])
+@reset_ip_limit
+@reset_account_limit
 def embed_new_password() -> Page:
     """The reset's last step: the new password, then signed in and handed to the widget."""
     site = _site()
     token = session.get("reset_token", "")
     try:
-        reset.reader_for_reset(token)
+        reader = reset.reader_for_reset(token)
     except LinkInvalid:
         session.pop("reset_token", None)
         return render_template("auth/link_invalid.html", popup_site=site), 400
-    form = NewPasswordForm()
+    form = new_password_form(reader)
     if form.validate_on_submit():
+        second_factor = reset.needs_second_factor(reader)
         try:
-            reader = reset.reset_password(token, form.password.data)
+            reader = save_new_password(form, token, reader)
         except Invalid as exc:
-            form.password.errors.append(str(exc))
+            form[exc.field if exc.field in form else "password"].errors.append(str(exc))
         except LinkInvalid:
             return render_template("auth/link_invalid.html", popup_site=site), 400
         else:
-            return _hand_over(site, reader)
-    return render_form("auth/new_password.html", form, popup_site=site)
+            return _hand_over(site, reader, second_factor)
+    return render_form(
+        "auth/new_password.html", form, popup_site=site, **reset_factor_context(reader)
+    )

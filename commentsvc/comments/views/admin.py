@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from commentsvc.accounts import current
+from commentsvc.accounts import current, step_up
 from commentsvc.comments import install, looks, sites
 from commentsvc.comments.forms import SiteForm, SiteLookForm
 from commentsvc.comments.models import Site
@@ -68,11 +68,14 @@ def edit_site(slug: str) -> Page:
     site = sites.require_site(slug)
     form = SiteForm() if request.method == "POST" else _saved_settings(site)
     if form.validate_on_submit():
+        origins = _origins(form.origins.data)
+        if origins != list(site.origins) and step_up.needs_step_up(current.signed_in()):
+            return step_up.ask_again(url_for("sites_admin.edit_site", slug=site.slug))
         try:
             sites.update_site(
                 site,
                 form.name.data,
-                _origins(form.origins.data),
+                origins,
                 form.moderation_policy.data,
                 form.edit_window_minutes.data * 60,
                 by=current.signed_in(),

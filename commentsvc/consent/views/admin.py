@@ -22,6 +22,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
+from commentsvc.accounts import step_up
 from commentsvc.comments import install, sites
 from commentsvc.consent import banner_settings, records
 from commentsvc.consent.forms import RecordFilterForm, settings_form
@@ -145,6 +146,7 @@ def consent_records_page() -> Page:
 
 
 @bp.get("/consent/export.csv")
+@step_up.recent_second_factor(lambda **_args: request.full_path)
 def export_consent_csv() -> Page:
     _form, record_filter = _filter()
     if record_filter is None:
@@ -158,6 +160,7 @@ def export_consent_csv() -> Page:
 
 
 @bp.get("/consent/export.json")
+@step_up.recent_second_factor(lambda **_args: request.full_path)
 def export_consent_json() -> Page:
     _form, found = _filter()
     if found is None:

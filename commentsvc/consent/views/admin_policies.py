@@ -7,6 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from commentsvc.accounts import step_up
+from commentsvc.accounts.current import signed_in
 from commentsvc.comments import sites
 from commentsvc.comments.models import Site
 from commentsvc.consent import policies, publishing
@@ -40,9 +42,14 @@ def _edit(document: PolicyDocument, site: Site | None) -> Page:
     own = site is None or current.site_id is not None
     form = PolicyForm(data=None if request.method == "POST" else {"source": current.source})
     preview = None
+    confirm = None
     if form.validate_on_submit():
         if form.preview.data:
             preview = policies.preview(form.source.data)
+        elif step_up.needs_step_up(signed_in()):
+            # The text stays in the form: the reader confirms in another tab and sends it
+            # again from here.
+            confirm = url_for("auth.second_step", next=request.path)
         else:
             try:
                 published = publishing.publish(
@@ -60,6 +67,8 @@ def _edit(document: PolicyDocument, site: Site | None) -> Page:
                 )
                 return redirect(url_for("consent_admin.list_policies"), 303)
     status = 422 if request.method == "POST" and form.errors else 200
+    if confirm is not None:
+        status = 403
     history = policies.versions(document, site.id if site is not None and own else None)
     page = render_template(
         "admin/policy_form.html",
@@ -70,6 +79,7 @@ def _edit(document: PolicyDocument, site: Site | None) -> Page:
         site=site,
         preview=preview,
         history=history,
+        confirm=confirm,
     )
     return page, status
 

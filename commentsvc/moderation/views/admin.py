@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from commentsvc.accounts import current
+from commentsvc.accounts import current, step_up
 from commentsvc.accounts.forms import ActionForm
 from commentsvc.accounts.models import Reader
 from commentsvc.comments import sites
@@ -35,6 +35,9 @@ def new_moderator_form() -> AddModeratorForm:
 
 
 @bp.post("/sites/<slug>/moderators")
+@step_up.recent_second_factor(
+    lambda slug, **_args: url_for("sites_admin.edit_site", slug=slug) + "#moderators-heading"
+)
 def add_moderator(slug: str) -> Page:
     site = sites.require_site(slug)
     form = AddModeratorForm(prefix="moderator")

@@ -1,12 +1,16 @@
-"""A site's moderation settings: word lists (its moderators) and hold rules (admins)."""
+"""A site's moderation settings: word lists (its moderators), hold rules and the
+two-step sign-in rule for its moderators (admins)."""
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from commentsvc.accounts import factor_rules
+from commentsvc.accounts.forms import SiteSecurityForm
 from commentsvc.comments.models import Site
 from commentsvc.core.errors import Invalid
+from commentsvc.core.extensions import limiter
 from commentsvc.moderation import moderators, rules
 from commentsvc.moderation.forms import HoldRulesForm, WordListsForm
 from commentsvc.moderation.moderators import HoldRules
@@ -48,6 +52,10 @@ def _page(
             holds_form=holds,
             is_admin=me().is_admin,
             moderators=moderators.list_moderators(site),
+            security_form=SiteSecurityForm(
+                data={"moderators_need_second_factor": factor_rules.site_requires_factor(site)}
+            ),
+            site_requires_factor=factor_rules.site_requires_factor(site),
             words_max=rules.WORDS_MAX,
             word_max=rules.WORD_MAX,
         ),
@@ -101,3 +109,16 @@ def hold_rules(slug: str) -> Page:
             flash(_("Hold rules saved."))
             return redirect(url_for("moderation.settings", slug=site.slug), 303)
     return _page(site, 422, holds=form)
+
+
+@bp.post("/sites/<slug>/second-factor")
+@limiter.limit("30 per minute")
+def second_factor_rule(slug: str) -> Page:
+    site = my_site(slug)
+    if not me().is_admin:
+        abort(403, _("Only an admin can change what a site asks of its moderators."))
+    form = SiteSecurityForm()
+    if form.validate():
+        factor_rules.set_site_rule(me(), site, bool(form.moderators_need_second_factor.data))
+        flash(_("Two-step sign-in rule saved."))
+    return redirect(url_for("moderation.settings", slug=site.slug) + "#second-factor-heading", 303)
