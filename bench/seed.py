@@ -15,13 +15,14 @@ import re
 import sys
 from pathlib import Path
 
+import pyotp
 from flask import Flask
 from sqlalchemy import insert
 
 from commentsvc import create_app
 from commentsvc.accounts import passwords, widget_sign_in
 from commentsvc.accounts.identity import display_name_key
-from commentsvc.accounts.models import Reader
+from commentsvc.accounts.models import Reader, TotpFactor
 from commentsvc.comments import sites
 from commentsvc.comments.models import Comment, CommentStatus, ModerationPolicy, Thread
 from commentsvc.core.extensions import db, utcnow
@@ -33,6 +34,8 @@ SUSPICIOUS = ("casino", "crypto", "loan", "pills", "giveaway")
 BANNED = ("slur", "threat", "doxx")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "benchmark passphrase of some length"
+# The admin's authenticator app (a fresh secret each seeding).
+TOTP_SECRET = pyotp.random_base32()
 WORDS = (
     "the",
     "minister",
@@ -133,7 +136,7 @@ def write_session(app: Flask, site_id: int, path: Path) -> None:
     client = app.test_client()
     form = CSRF.search(client.get("/auth/sign-in").text)
     assert form, "no CSRF token on the sign-in page"
-    client.post(
+    answer = client.post(
         "/auth/sign-in",
         data={
             "email": "r0@example.org",
@@ -141,6 +144,13 @@ def write_session(app: Flask, site_id: int, path: Path) -> None:
             "csrf_token": form.group(1),
         },
     )
+    # r0 is an admin: staff sign in with their second factor, here the app's code.
+    assert answer.headers.get("Location") == "/auth/two-step", answer.status_code
+    form = CSRF.search(client.get("/auth/two-step").text)
+    assert form, "no CSRF token on the second step"
+    code = pyotp.TOTP(TOTP_SECRET).now()
+    answer = client.post("/auth/two-step", data={"code": code, "csrf_token": form.group(1)})
+    assert answer.status_code == 303, "the second step refused the app's code"
     token = CSRF.search(client.get("/account").text)
     assert token, "sign-in failed: no CSRF token on the account page"
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
@@ -203,6 +213,7 @@ def main() -> None:
             db.session.add(reader)
             db.session.flush()
             readers.append(reader.id)
+        db.session.add(TotpFactor(reader_id=readers[0], secret=TOTP_SECRET, confirmed_at=utcnow()))
         add_thread("big", 200, readers, rng, site.id)
         for n in range(1000):
             add_thread(f"a{n}", 10, readers, rng, site.id, pending=1 if n < 200 else 0)
