@@ -40,6 +40,11 @@ def _credential(data: dict[str, Any]) -> str:
     return credential if isinstance(credential, str) else ""
 
 
+def sent_credential() -> str:
+    """The browser's answer to a ceremony, as the request's JSON sends it ("" if none)."""
+    return _credential(_answer())
+
+
 def refused(message: object, status: int = 403) -> JSONAnswer:
     return jsonify(error=str(message)), status
 
@@ -62,7 +67,7 @@ def passkey_sign_in() -> JSONAnswer:
     verification is two factors in one) and says where to go next."""
     challenge_id = session.pop(SIGN_IN_CHALLENGE, None)
     try:
-        reader = passkeys.finish_sign_in(challenge_id, _credential(_answer()))
+        reader = passkeys.finish_sign_in(challenge_id, sent_credential())
     except passkeys.PasskeyRefused as exc:
         return refused(exc)
     target = finish_sign_in(

@@ -37,7 +37,7 @@ from commentsvc.accounts.views.auth import (
     popup_site_of,
     render_form,
 )
-from commentsvc.accounts.views.passkeys import JSONAnswer, options, refused
+from commentsvc.accounts.views.passkeys import JSONAnswer, options, refused, sent_credential
 from commentsvc.accounts.views.reset_factor import RESET_FACTOR, resetting
 from commentsvc.core.errors import Conflict, Invalid
 from commentsvc.core.extensions import db, limiter, utcnow
@@ -144,12 +144,8 @@ def second_step_passkey() -> JSONAnswer:
     if who is None:
         return refused(_("Your sign-in took too long. Please sign in again."))
     reader, pending = who
-    data = request.get_json(silent=True)
-    credential = data.get("credential") if isinstance(data, dict) else None
     try:
-        passkeys.finish_sign_in(
-            challenge_id, credential if isinstance(credential, str) else "", reader
-        )
+        passkeys.finish_sign_in(challenge_id, sent_credential(), reader)
     except passkeys.PasskeyRefused as exc:
         return refused(exc)
     return jsonify(redirect=_done(reader, pending)), 200
@@ -256,12 +252,8 @@ def reset_passkey() -> JSONAnswer:
     challenge_id = session.pop(RESET_CHALLENGE, None)
     if reader is None:
         return refused(_("This link has expired or was already used."))
-    data = request.get_json(silent=True)
-    credential = data.get("credential") if isinstance(data, dict) else None
     try:
-        passkeys.finish_sign_in(
-            challenge_id, credential if isinstance(credential, str) else "", reader
-        )
+        passkeys.finish_sign_in(challenge_id, sent_credential(), reader)
     except passkeys.PasskeyRefused as exc:
         return refused(exc)
     session[RESET_FACTOR] = reader.id
