@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -187,10 +188,12 @@ def test_the_second_step_expires(app, client):
     assert client.get("/admin").status_code == 302
 
 
-def test_guessing_second_step_codes_hits_the_limit(smtp_server, tmp_path):
+def guarded_admin(smtp_port: int, tmp_path: Path) -> tuple[Flask, FlaskClient, list[str]]:
+    """An app allowing 5 second-step guesses per account in 5 minutes, and its admin with
+    an app set up, signed out (with the recovery codes shown)."""
     app = build_app(
         tmp_path,
-        smtp_server.port,
+        smtp_port,
         ADMINS_NEED_SECOND_FACTOR=True,
         RATELIMIT_SECOND_STEP_ACCOUNT="5 per 5 minutes",
     )
@@ -199,6 +202,11 @@ def test_guessing_second_step_codes_hits_the_limit(smtp_server, tmp_path):
     sign_in(client, ADMIN)
     codes = set_up_app(client, app, ADMIN)
     client.post("/auth/sign-out")
+    return app, client, codes
+
+
+def test_guessing_second_step_codes_hits_the_limit(smtp_server, tmp_path):
+    _app, client, codes = guarded_admin(smtp_server.port, tmp_path)
     sign_in(client, ADMIN)
     statuses = [
         client.post("/auth/two-step", data={"code": f"{n:06d}"}).status_code for n in range(6)
@@ -373,17 +381,7 @@ def test_a_staff_reset_in_the_popup_needs_the_second_factor_too(app, client):
 
 
 def test_guessing_codes_at_a_staff_reset_hits_the_limit(smtp_server, tmp_path):
-    app = build_app(
-        tmp_path,
-        smtp_server.port,
-        ADMINS_NEED_SECOND_FACTOR=True,
-        RATELIMIT_SECOND_STEP_ACCOUNT="5 per 5 minutes",
-    )
-    client = app.test_client()
-    make_reader(app, email=ADMIN, display_name="Admin", is_admin=True)
-    sign_in(client, ADMIN)
-    codes = set_up_app(client, app, ADMIN)
-    client.post("/auth/sign-out")
+    app, client, codes = guarded_admin(smtp_server.port, tmp_path)
     client.get(f"/auth/reset/{reset_token(app, ADMIN)}")
     statuses = [
         client.post(
@@ -398,17 +396,7 @@ def test_guessing_codes_at_a_staff_reset_hits_the_limit(smtp_server, tmp_path):
 
 
 def test_the_second_step_and_a_reset_share_one_count_of_guesses(smtp_server, tmp_path):
-    app = build_app(
-        tmp_path,
-        smtp_server.port,
-        ADMINS_NEED_SECOND_FACTOR=True,
-        RATELIMIT_SECOND_STEP_ACCOUNT="5 per 5 minutes",
-    )
-    client = app.test_client()
-    make_reader(app, email=ADMIN, display_name="Admin", is_admin=True)
-    sign_in(client, ADMIN)
-    set_up_app(client, app, ADMIN)
-    client.post("/auth/sign-out")
+    app, client, _codes = guarded_admin(smtp_server.port, tmp_path)
     sign_in(client, ADMIN)
     for n in range(3):
         assert client.post("/auth/two-step", data={"code": f"{n:06d}"}).status_code == 422
