@@ -5,14 +5,17 @@ light and dark."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pyotp
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import update
 
 from commentsvc.accounts import factor_rules, reset
-from commentsvc.accounts.models import Reader
+from commentsvc.accounts.models import Reader, ReaderSession
 from commentsvc.comments import sites
 from commentsvc.core import tokens
-from commentsvc.core.extensions import db
+from commentsvc.core.extensions import db, utcnow
 from commentsvc.moderation.models import SiteModerator
 from tests.browser.conftest import LiveServer
 from tests.browser.test_passkeys import add_passkey, axe_clean, virtual_authenticator
@@ -134,3 +137,44 @@ def test_a_staff_reset_takes_the_passkey_as_its_second_factor(
     page.get_by_role("button", name="Save the new password").click()
     expect(page.get_by_role("status")).to_contain_text("Your password has been changed")
     context.close()
+
+
+def test_publishing_a_policy_after_15_minutes_asks_again_and_keeps_the_text(
+    browser: Browser, service: LiveServer
+):
+    """The admin's text stays in the editor while they confirm in another tab."""
+    make_reader(service.app, email=ADMIN, display_name="Admin", is_admin=True)
+    context = browser.new_context()
+    page = context.new_page()
+    password_step(page, service.url, ADMIN)
+    page.goto(service.url + "/account/two-step/app")
+    secret = page.locator("code.secret").inner_text()
+    page.get_by_label("6-digit code from the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    codes = page.get_by_role("list", name="Recovery codes").locator("code").all_inner_texts()
+    with service.app.app_context():  # as if the factor was proved 20 minutes ago
+        db.session.execute(
+            update(ReaderSession).values(second_factor_at=utcnow() - timedelta(minutes=20))
+        )
+        db.session.commit()
+
+    page.goto(service.url + "/admin/policies/terms")
+    text = "# Terms of use\n\nWritten over a long afternoon."
+    page.get_by_label("Text (Markdown)").fill(text)
+    page.get_by_label("What changed").fill("Clearer wording")
+    page.get_by_role("button", name="Publish new version").click()
+    notice = page.get_by_role("alert")
+    expect(notice).to_contain_text("Publishing needs your passkey or your app's code again.")
+    expect(page.get_by_label("Text (Markdown)")).to_have_value(text)
+    axe_clean(page)
+
+    with context.expect_page() as opened:
+        notice.get_by_role("link", name="Confirm it is you (opens a new tab)").click()
+    confirming = opened.value
+    confirming.get_by_label("Code from your app, or a recovery code").fill(codes[0])
+    confirming.get_by_role("button", name="Confirm").click()
+    expect(confirming.get_by_role("heading", level=1)).to_be_visible()
+    confirming.close()
+
+    page.get_by_role("button", name="Publish new version").click()
+    expect(page.get_by_role("status")).to_contain_text("Published Terms of use version 2.")
