@@ -5,13 +5,10 @@ from __future__ import annotations
 import enum
 import functools
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CompoundSelect,
@@ -42,8 +39,10 @@ from commentsvc.comments.models import (
     Thread,
     Vote,
 )
+from commentsvc.core import kept
 from commentsvc.core.errors import Invalid
 from commentsvc.core.extensions import db, utcnow
+from commentsvc.core.kept import KeptLRU
 from commentsvc.moderation import standing
 from commentsvc.moderation.models import Ban
 
@@ -337,7 +336,7 @@ def _tree(
 
 
 class _SharedPage:
-    """A page as every reader sees it, kept per thread version (see _SharedRows): its
+    """A page as every reader sees it, kept per thread version (see _kept): its
     comments as a signed-out reader sees them, and for each top-level comment the ids
     and authors in its subtree, which tell whether a reader has a stake in it (their
     own comment or vote) and must see it differently.
@@ -409,35 +408,11 @@ def _subtree_ids(top: CommentView) -> list[int]:
     return ids
 
 
-class _SharedRows:
-    """Pages kept per thread version: every visible change of a thread bumps its
-    version (comments/lifecycle.py), so a kept page is never read after a change."""
-
-    def __init__(self, max_entries: int) -> None:
-        self.max_entries = max_entries
-        self._data: OrderedDict[tuple[Any, ...], _SharedPage] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> _SharedPage | None:
-        with self._lock:
-            found = self._data.get(key)
-            if found is not None:
-                self._data.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[Any, ...], page: _SharedPage) -> None:
-        with self._lock:
-            self._data[key] = page
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
-
-
-def _kept() -> _SharedRows:
-    """This app's kept pages (each app has its own database)."""
-    found = current_app.extensions.get("commentsvc.shared_rows")
-    if found is None:
-        found = current_app.extensions.setdefault("commentsvc.shared_rows", _SharedRows(256))
-    return cast(_SharedRows, found)
+def _kept() -> KeptLRU[_SharedPage]:
+    """This app's kept pages (each app has its own database). Every visible change of a
+    thread bumps its version (comments/lifecycle.py), so a kept page is never read after
+    a change."""
+    return kept.in_app("commentsvc.shared_rows", 256)
 
 
 def _rows(
@@ -459,11 +434,11 @@ def _rows(
 def _shared_page(thread: Thread, sort: Sort, cursor: _Cursor | None, page_size: int) -> _SharedPage:
     # As the page cache's stamp: a thread made again under the same id differs in time.
     key = (thread.id, thread.version, thread.created_at, sort, cursor, page_size)
-    kept = _kept()
-    found = kept.get(key)
+    pages = _kept()
+    found = pages.get(key)
     if found is None:
         found = _SharedPage(key, _rows(thread, None, sort, cursor, page_size), sort)
-        kept.put(key, found)
+        pages.put(key, found)
     return found
 
 

@@ -35,7 +35,8 @@ from commentsvc.accounts.models import Reader
 from commentsvc.comments import eligibility, looks, notify, reading, reports
 from commentsvc.comments.avatars import avatar
 from commentsvc.comments.models import ReportReason, Site, Thread
-from commentsvc.core import links
+from commentsvc.core import kept, links
+from commentsvc.core.kept import KeptLRU
 from commentsvc.moderation import rules
 
 # Replies shown before "Show N more replies".
@@ -209,6 +210,7 @@ class _PageLinks:
 
 
 _LINKS_KEPT = 1024
+PAGE_LINKS = "commentsvc.page_links"
 
 
 def _page_links(site: Site, thread: Thread) -> _PageLinks:
@@ -217,9 +219,8 @@ def _page_links(site: Site, thread: Thread) -> _PageLinks:
     after = request.args.get("after", "")[:100]
     key: tuple[Any, ...] = (request.blueprint, request.script_root, site.slug, thread.key)
     key += (after, *thread_args().items())
-    kept: OrderedDict[tuple[Any, ...], _PageLinks]
-    kept = current_app.extensions.setdefault("commentsvc.page_links", OrderedDict())
-    found = kept.get(key)
+    known: KeptLRU[_PageLinks] = kept.in_app(PAGE_LINKS, _LINKS_KEPT)
+    found = known.get(key)
     if found is not None:
         return found
     here = thread_path(site, thread)
@@ -242,10 +243,7 @@ def _page_links(site: Site, thread: Thread) -> _PageLinks:
         reply=str(escape(back + more + "reply=")),
     )
     if sum(len(str(part)) for part in key) <= links.KEPT_URL_LENGTH:
-        # Dict operations are atomic: a race makes the same links twice, no harm.
-        kept[key] = found
-        while len(kept) > _LINKS_KEPT:
-            kept.pop(next(iter(kept)), None)
+        known.put(key, found)
     return found
 
 

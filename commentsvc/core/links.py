@@ -2,47 +2,34 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from flask import current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from commentsvc.core import kept
+from commentsvc.core.kept import KeptLRU
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
-_PATHS = "commentsvc.paths"
+PATHS = "commentsvc.paths"
 PATHS_KEPT = 1024
 # Paths longer than this are made again each time: an embed's URL, title and origin
 # together are far shorter.
 KEPT_URL_LENGTH = 2000
 
 
-class _Paths:
-    """Paths made by url_for, least recently used dropped past PATHS_KEPT."""
-
-    def __init__(self) -> None:
-        self.data: OrderedDict[tuple[Any, ...], str] = OrderedDict()
-        self.lock = threading.Lock()
-
-
 def path_for(endpoint: str, **values: Any) -> str:
     """url_for(endpoint, **values) (a path under this request's script root), made once
     per process: a thread page names its own URL and its actions' URLs on every view."""
     key = (endpoint, request.script_root, *sorted(values.items()))
-    paths: _Paths = current_app.extensions.setdefault(_PATHS, _Paths())
-    with paths.lock:
-        found = paths.data.get(key)
-        if found is not None:
-            paths.data.move_to_end(key)
-            return found
+    paths: KeptLRU[str] = kept.in_app(PATHS, PATHS_KEPT)
+    found = paths.get(key)
+    if found is not None:
+        return found
     made = url_for(endpoint, **values)
-    if len(made) > KEPT_URL_LENGTH:  # a made-up long URL must not fill the memory
-        return made
-    with paths.lock:
-        paths.data[key] = made
-        while len(paths.data) > PATHS_KEPT:
-            paths.data.popitem(last=False)
+    if len(made) <= KEPT_URL_LENGTH:  # a made-up long URL must not fill the memory
+        paths.put(key, made)
     return made
 
 

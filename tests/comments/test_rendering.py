@@ -18,6 +18,7 @@ from commentsvc.comments import reading, rendering, sites, threads
 from commentsvc.comments.models import Site, Thread
 from commentsvc.core import links
 from commentsvc.core.extensions import db
+from commentsvc.core.kept import KeptLRU
 from commentsvc.moderation import bans, decisions
 from tests.comments.test_embed import (
     ORIGIN,
@@ -422,8 +423,8 @@ def test_a_banned_reader_gets_no_reply_links_nor_reply_form(app, alice, bob, sit
 def test_made_up_page_urls_do_not_fill_the_kept_links(app, alice, monkeypatch):
     """Every page names its own URL in its links: kept per URL, but only so many, and
     never a long one, whatever a visitor puts in the query."""
-    monkeypatch.setattr(rendering, "_LINKS_KEPT", 5)
-    monkeypatch.setattr(links, "PATHS_KEPT", 5)
+    monkeypatch.setitem(app.extensions, rendering.PAGE_LINKS, KeptLRU(5))
+    monkeypatch.setitem(app.extensions, links.PATHS, KeptLRU(5))
     for n in range(12):
         assert alice.get(f"{PAGE}&title=Story+{n}").status_code == 200
     long_title = "x" * 3000
@@ -433,7 +434,7 @@ def test_made_up_page_urls_do_not_fill_the_kept_links(app, alice, monkeypatch):
         # The page still links to itself with the title it was given (cut to 2,000).
         assert "x" * 2000 in answer.text
     kept_links = app.extensions["commentsvc.page_links"]
-    kept_paths = app.extensions["commentsvc.paths"].data
+    kept_paths = app.extensions["commentsvc.paths"]
     assert len(kept_links) <= 5
     assert len(kept_paths) <= 5
     assert not any("x" * 100 in str(key) for key in kept_links)
