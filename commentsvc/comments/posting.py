@@ -15,7 +15,7 @@ from commentsvc.comments.threads import get_comment
 from commentsvc.core.errors import Forbidden, Invalid, NotFound
 from commentsvc.core.extensions import commit_keeping_values, db, utcnow
 from commentsvc.core.sanitize import render_comment
-from commentsvc.moderation import rules, standing
+from commentsvc.moderation import rules
 
 BODY_MAX = 10_000
 
@@ -62,9 +62,9 @@ def post_comment(
     :raises NotFound: the parent is not a visible comment of this thread.
     :raises Invalid: empty or over-long body.
     """
-    # One query for the reader's ban, trust and approved count on the site, for both.
-    known = standing.of(reader.id, site)
-    eligibility.check(reader, site, thread, known.banned)
+    # One query for everything the rules ask: the reader's ban, trust, approved count and
+    # policies to accept on the site.
+    known = eligibility.check(reader, site, thread)
     source, html = _check_body(body)
     parent = None
     if parent_id is not None:
@@ -114,8 +114,7 @@ def edit_comment(reader: Reader, comment_id: int, body: str) -> Comment:
     window = timedelta(seconds=thread.site.edit_window_seconds)
     if utcnow() - comment.created_at > window:
         raise Forbidden(_l("The time to edit this comment is over."))
-    known = standing.of(reader.id, thread.site)
-    eligibility.check(reader, thread.site, thread, known.banned)
+    known = eligibility.check(reader, thread.site, thread)
     source, html = _check_body(body)
     # An edit meets the same rules as a new comment: it may go back to the queue.
     verdict = rules.assess(reader, thread.site, source, html, [], known)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -148,10 +149,10 @@ def _numbers_and_acceptances_statement(with_site: bool) -> CompoundSelect[Any]:
     scope = _with_site(bindparam("site_id", type_=Integer) if with_site else None)
     latest = (
         select(
-            literal("latest"),
-            PolicyVersion.document,
-            PolicyVersion.site_id,
-            cast(func.max(PolicyVersion.version), String),
+            literal("latest").label("kind"),
+            PolicyVersion.document.label("document"),
+            PolicyVersion.site_id.label("site_id"),
+            cast(func.max(PolicyVersion.version), String).label("version"),
         )
         .where(scope)
         .group_by(PolicyVersion.document, PolicyVersion.site_id)
@@ -168,18 +169,24 @@ def _numbers_and_acceptances_statement(with_site: bool) -> CompoundSelect[Any]:
 # Built once (for a site, and for the service alone): building costs more than running.
 _NUMBERS_AND_ACCEPTANCES = {s: _numbers_and_acceptances_statement(s) for s in (False, True)}
 
+# What pending_among reads: (kind, document, site_id, version) rows.
+PolicyRow = tuple[str, str, int | None, str]
 
-def _numbers_and_acceptances(
-    site_id: int | None, reader_id: int
+
+def numbers_and_acceptances() -> CompoundSelect[Any]:
+    """The rows pending_among reads, for the reader and site named by the parameters
+    reader_id and site_id: for a caller that reads them with other things, in one
+    statement (see comments.eligibility)."""
+    return _NUMBERS_AND_ACCEPTANCES[True]
+
+
+def _numbers_and_accepted(
+    rows: Iterable[PolicyRow],
 ) -> tuple[dict[tuple[str, int | None], int], set[tuple[str, int | None, str]]]:
-    """_latest_numbers and the reader's acceptances (document, site_id, version), in one
-    statement: every signed-in thread page asks."""
+    """(document, site_id) -> newest version number, and the reader's acceptances
+    (document, site_id, version)."""
     numbers: dict[tuple[str, int | None], int] = {}
     accepted: set[tuple[str, int | None, str]] = set()
-    rows = db.session.execute(
-        _NUMBERS_AND_ACCEPTANCES[site_id is not None],
-        {"site_id": site_id, "reader_id": reader_id},
-    )
     for kind, document, sid, version in rows:
         if kind == "latest":
             numbers[(document, sid)] = int(version)
@@ -270,7 +277,16 @@ def pending_acceptances(reader: Reader, site: Site | None = None) -> list[Policy
     records the versions in force, so every account has one on record.
     """
     site_id = site.id if site is not None else None
-    numbers, accepted = _numbers_and_acceptances(site_id, reader.id)
+    rows = db.session.execute(
+        _NUMBERS_AND_ACCEPTANCES[site_id is not None],
+        {"site_id": site_id, "reader_id": reader.id},
+    )
+    return pending_among((tuple(row) for row in rows), site_id)
+
+
+def pending_among(rows: Iterable[PolicyRow], site_id: int | None) -> list[Policy]:
+    """pending_acceptances, from the rows of numbers_and_acceptances() already read."""
+    numbers, accepted = _numbers_and_accepted(rows)
     documents_on_record = {document for document, _, _ in accepted}
     pending = []
     for document in ACCEPTED:

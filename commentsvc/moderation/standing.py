@@ -4,7 +4,7 @@ how many comments of theirs were approved), rather than one query per rule."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,22 +101,36 @@ def _standing_statement(count_approved: bool) -> Select[Any]:
             .subquery()
         )
         approved = select(func.count()).select_from(some).scalar_subquery()
-    return select(banned, mark, approved)
+    return select(banned.label("banned"), mark.label("trust_mark"), approved.label("approved"))
 
 
 _STANDING = {counted: _standing_statement(counted) for counted in (False, True)}
 
 
-def of(reader_id: int, site: Site) -> Standing:
-    """The reader's standing on the site, in one round trip."""
+def statement(site: Site) -> Select[Any]:
+    """The one statement of of() for the site (see parameters), for a caller that reads
+    the standing with other things in one statement (see comments.eligibility)."""
+    return _STANDING[counted_up_to(site) > 0]
+
+
+def parameters(reader_id: int, site: Site) -> dict[str, Any]:
+    """The values of statement()'s parameters."""
     limit = counted_up_to(site)
-    row = db.session.execute(
-        _STANDING[limit > 0],
-        {"reader_id": reader_id, "site_id": site.id, "now": utcnow(), "limit": limit},
-    ).one()
+    return {"reader_id": reader_id, "site_id": site.id, "now": utcnow(), "limit": limit}
+
+
+def from_row(row: Sequence[Any], site: Site) -> Standing:
+    """The standing from the (banned, trust_mark, approved) columns of statement()."""
+    banned, mark, approved = row
     return Standing(
-        banned=bool(row[0]),
-        trust_mark=None if row[1] is None else bool(row[1]),
-        approved=int(row[2] or 0),
+        banned=bool(banned),
+        trust_mark=None if mark is None else bool(mark),
+        approved=int(approved or 0),
         trust_after=site.trust_after,
     )
+
+
+def of(reader_id: int, site: Site) -> Standing:
+    """The reader's standing on the site, in one round trip."""
+    row = db.session.execute(statement(site), parameters(reader_id, site)).one()
+    return from_row(tuple(row), site)

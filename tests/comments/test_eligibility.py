@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from commentsvc.comments import eligibility, posting, threads
 from commentsvc.comments.eligibility import Reason
@@ -14,7 +14,7 @@ from commentsvc.comments.models import Comment, Site, Thread
 from commentsvc.consent import policies, publishing
 from commentsvc.consent.models import PolicyDocument
 from commentsvc.core.extensions import db, utcnow
-from commentsvc.moderation import bans
+from commentsvc.moderation import bans, standing
 from tests.factories import make_reader
 from tests.moderation_support import Ids, build_world, client_for, get, post, reader
 
@@ -111,3 +111,54 @@ def test_a_refused_post_works_out_the_refusal_once(app, ids, monkeypatch):
     assert "You are banned from commenting on Demo News." in response.text
     assert 'class="comment-form"' not in response.text
     assert len(calls) == 1
+
+
+def test_the_rule_inputs_are_read_in_one_statement_and_agree_with_each_rule(app, ids):
+    """What posting asks before a comment is stored (ban, trust, approved count and the
+    policies to accept) comes in one round trip, with or without policy rows, and says
+    what the separate questions say."""
+
+    def both(who: int) -> tuple[eligibility.Inputs, standing.Standing, list[int]]:
+        site, person = get(Site, ids.site), reader(who)
+        statements: list[str] = []
+
+        def seen(*_args: object) -> None:
+            statements.append("one")
+
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            known = eligibility.inputs(person, site)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+        # One, and one more for each version to accept (its text, to show it).
+        assert len(statements) == 1 + len(known.pending)
+        assert [p.key for p in known.pending] == [
+            p.key for p in policies.pending_acceptances(person, site)
+        ]
+        return known, standing.of(who, site), [p.version for p in known.pending]
+
+    with app.app_context():
+        # No acceptance on record and no published version: the row is still there.
+        known, alone, pending = both(ids.alice)
+        assert known.standing == alone
+        assert not alone.banned
+        assert pending == []
+        for document in policies.ACCEPTED:
+            policies.record_acceptance(reader(ids.alice), policies.current(document))
+        db.session.commit()
+        # The site's own terms replace the service's: Alice has not accepted them.
+        site = get(Site, ids.site)
+        publishing.publish(PolicyDocument.TERMS, "Our own terms", "Ours.", None, site)
+        bans.set_trust(reader(ids.mod), ids.alice, ids.site, True)
+        bans.ban(reader(ids.mod), ids.alice, ids.site, "Spam")
+        known, alone, pending = both(ids.alice)
+        assert known.standing == alone
+        assert alone.banned
+        assert alone.trust_mark is True
+        assert pending == [1]
+        assert known.pending[0].site_id == ids.site
+        # Another reader of the same site stands apart.
+        known, alone, pending = both(ids.bob)
+        assert known.standing == alone
+        assert not alone.banned
+        assert alone.trust_mark is None
