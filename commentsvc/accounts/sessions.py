@@ -9,7 +9,6 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import Select, String, bindparam, delete, select
-from sqlalchemy.orm import joinedload
 
 from commentsvc.accounts import passwords, readers
 from commentsvc.accounts.identity import (
@@ -119,13 +118,18 @@ def restart_session(reader: Reader, token: str) -> bool:
 
 
 @cache
-def _load_session_statement() -> Select[ReaderSession]:
+def _load_session_statement() -> Select[Reader, datetime, int | None, datetime | None]:
     """Every signed-in request runs it: built once (on first use, when every model is
-    mapped), one query for the session and its reader."""
+    mapped), one query for the reader and what their session says."""
     return (
-        select(ReaderSession)
+        select(
+            Reader,
+            ReaderSession.expires_at,
+            ReaderSession.site_id,
+            ReaderSession.second_factor_at,
+        )
+        .join(ReaderSession, ReaderSession.reader_id == Reader.id)
         .where(ReaderSession.token_hash == bindparam("token_hash", type_=String))
-        .options(joinedload(ReaderSession.reader))
     )
 
 
@@ -133,13 +137,15 @@ def load_session(token: str) -> Reader | None:
     """The reader signed in through this token, or None if it was ended or has expired."""
     if not token or len(token) > 100:
         return None
-    row = db.session.scalar(_load_session_statement(), {"token_hash": hash_token(token)})
-    if row is None or row.expires_at <= utcnow():
+    row = db.session.execute(_load_session_statement(), {"token_hash": hash_token(token)}).first()
+    if row is None:
         return None
-    reader = row.reader
+    reader, expires_at, site_id, second_factor_at = row
+    if expires_at <= utcnow():
+        return None
     reader.session_token = token
-    reader.session_site_id = row.site_id
-    reader.session_second_factor_at = row.second_factor_at
+    reader.session_site_id = site_id
+    reader.session_second_factor_at = second_factor_at
     return reader
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     Row,
     Select,
+    String,
     and_,
     bindparam,
     false,
@@ -39,6 +40,8 @@ from commentsvc.comments.models import (
     Thread,
     Vote,
 )
+from commentsvc.consent import policies
+from commentsvc.consent.policies import Policy
 from commentsvc.core import kept
 from commentsvc.core.errors import Invalid
 from commentsvc.core.extensions import db, utcnow
@@ -111,6 +114,11 @@ class ThreadPage:
     def banned(self) -> bool:
         """A ban or suspension stops the viewer posting on the site."""
         return self.stake is not None and self.stake.banned
+
+    @property
+    def to_accept(self) -> tuple[Policy, ...]:
+        """The policy versions the viewer has to accept before they may post."""
+        return self.stake.to_accept if self.stake is not None else ()
 
     @property
     def reply_emails(self) -> bool:
@@ -455,6 +463,8 @@ class _Stake:
     reported: frozenset[int]
     banned: bool = False
     reply_emails: bool = False
+    # The policy versions to accept before they may post (see policies.pending_among).
+    to_accept: tuple[Policy, ...] = ()
 
 
 _VOTE, _PENDING, _REPORTED, _BANNED, _EMAILS = "v", "p", "r", "b", "e"
@@ -462,32 +472,40 @@ _VOTE, _PENDING, _REPORTED, _BANNED, _EMAILS = "v", "p", "r", "b", "e"
 
 def _stake_statement() -> CompoundSelect[Any]:
     """The one statement of _viewer_stake, with the viewer, thread, site and time as
-    parameters: built once, since building it costs more than running it."""
+    parameters: built once, since building it costs more than running it. Each row is
+    (kind, id, value, and for the policy rows their document and version)."""
     viewer = bindparam("viewer_id", type_=Integer)
     in_thread = Comment.thread_id == bindparam("thread_id", type_=Integer)
+    no_text = (sql_cast(null(), String), sql_cast(null(), String))
     votes = (
-        select(literal(_VOTE), Vote.comment_id, Vote.value)
+        select(literal(_VOTE), Vote.comment_id, Vote.value, *no_text)
         .join(Comment, Comment.id == Vote.comment_id)
         .where(Vote.reader_id == viewer, in_thread)
     )
-    pending = select(literal(_PENDING), Comment.id, literal(0)).where(
+    pending = select(literal(_PENDING), Comment.id, literal(0), *no_text).where(
         Comment.status == CommentStatus.PENDING, in_thread, Comment.author_id == viewer
     )
     reported = (
-        select(literal(_REPORTED), Report.comment_id, literal(0))
+        select(literal(_REPORTED), Report.comment_id, literal(0), *no_text)
         .join(Comment, Comment.id == Report.comment_id)
         .where(Report.reader_id == viewer, in_thread)
     )
     site_id = bindparam("site_id", type_=Integer)
     now: BindParameter[datetime] = bindparam("now")
-    banned = select(literal(_BANNED), Ban.id, literal(0)).where(
+    banned = select(literal(_BANNED), Ban.id, literal(0), *no_text).where(
         standing.ban_in_force(viewer, site_id, now)
     )
     choice = sql_cast(NotificationSettings.reply_emails, Integer)  # as the votes' column
-    emails = select(literal(_EMAILS), NotificationSettings.reader_id, choice).where(
+    emails = select(literal(_EMAILS), NotificationSettings.reader_id, choice, *no_text).where(
         NotificationSettings.reader_id == viewer
     )
-    return union_all(votes, pending, reported, banned, emails)
+    # The policy versions in force and the viewer's acceptances ("latest" and "accepted"
+    # rows, see policies.pending_among): whether they may post without accepting first.
+    terms = policies.numbers_and_acceptances().subquery()
+    policy_rows = select(
+        terms.c.kind, terms.c.site_id, literal(0), terms.c.document, terms.c.version
+    )
+    return union_all(votes, pending, reported, banned, emails, policy_rows)
 
 
 _STAKE = _stake_statement()
@@ -495,10 +513,14 @@ _STAKE = _stake_statement()
 
 def _viewer_stake(thread: Thread, viewer_id: int) -> _Stake:
     """The viewer's stake in the thread, in one statement."""
-    params = {"viewer_id": viewer_id, "thread_id": thread.id, "site_id": thread.site_id}
+    params = {"viewer_id": viewer_id, "reader_id": viewer_id}
+    params.update(thread_id=thread.id, site_id=thread.site_id)
     found: dict[int, int] = {}
     waiting, banned, emails, flagged = False, False, False, set()
-    for kind, key, value in db.session.execute(_STAKE, {**params, "now": utcnow()}):
+    terms: list[policies.PolicyRow] = []
+    for kind, key, value, document, version in db.session.execute(
+        _STAKE, {**params, "now": utcnow()}
+    ):
         if kind == _VOTE:
             found[key] = value
         elif kind == _PENDING:
@@ -507,9 +529,12 @@ def _viewer_stake(thread: Thread, viewer_id: int) -> _Stake:
             flagged.add(key)
         elif kind == _BANNED:
             banned = True
-        else:
+        elif kind == _EMAILS:
             emails = bool(value)
-    return _Stake(found, waiting, frozenset(flagged), banned, emails)
+        else:
+            terms.append((kind, document, key, version))
+    to_accept = tuple(policies.pending_among(terms, thread.site_id))
+    return _Stake(found, waiting, frozenset(flagged), banned, emails, to_accept)
 
 
 _NO_STAKE = _Stake({}, False, frozenset())

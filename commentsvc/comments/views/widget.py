@@ -147,7 +147,8 @@ def _render_thread(
     except Invalid as exc:
         return _error_page(str(exc), 400)
     if refusal is None:
-        refusal = eligibility.refusal(reader, site, thread_row, page.banned if reader else None)
+        known = (page.banned, page.to_accept) if reader else (None, None)
+        refusal = eligibility.refusal(reader, site, thread_row, *known)
     context: dict[str, Any] = {
         "site": site,
         "thread": thread_row,
