@@ -474,7 +474,8 @@ def _stake_statement() -> CompoundSelect[Any]:
     """The one statement of _viewer_stake, with the viewer, thread, site and time as
     parameters: built once, since building it costs more than running it. Each row is
     (kind, id, value, and for the policy rows their document and version)."""
-    viewer = bindparam("viewer_id", type_=Integer)
+    # "reader_id", as policies.numbers_and_acceptances() names the viewer too.
+    viewer = bindparam("reader_id", type_=Integer)
     in_thread = Comment.thread_id == bindparam("thread_id", type_=Integer)
     no_text = (sql_cast(null(), String), sql_cast(null(), String))
     votes = (
@@ -513,14 +514,16 @@ _STAKE = _stake_statement()
 
 def _viewer_stake(thread: Thread, viewer_id: int) -> _Stake:
     """The viewer's stake in the thread, in one statement."""
-    params = {"viewer_id": viewer_id, "reader_id": viewer_id}
-    params.update(thread_id=thread.id, site_id=thread.site_id)
+    params = {
+        "reader_id": viewer_id,
+        "thread_id": thread.id,
+        "site_id": thread.site_id,
+        "now": utcnow(),
+    }
     found: dict[int, int] = {}
     waiting, banned, emails, flagged = False, False, False, set()
     terms: list[policies.PolicyRow] = []
-    for kind, key, value, document, version in db.session.execute(
-        _STAKE, {**params, "now": utcnow()}
-    ):
+    for kind, key, value, document, version in db.session.execute(_STAKE, params):
         if kind == _VOTE:
             found[key] = value
         elif kind == _PENDING:

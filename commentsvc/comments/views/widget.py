@@ -147,8 +147,8 @@ def _render_thread(
     except Invalid as exc:
         return _error_page(str(exc), 400)
     if refusal is None:
-        known = (page.banned, page.to_accept) if reader else (None, None)
-        refusal = eligibility.refusal(reader, site, thread_row, *known)
+        # The ban and the policies to accept came with the reader's stake in the thread.
+        refusal = eligibility.refusal(reader, site, thread_row, page.banned, page.to_accept)
     context: dict[str, Any] = {
         "site": site,
         "thread": thread_row,
