@@ -31,6 +31,23 @@ def preferences(page: Page) -> Locator:
     return page.get_by_role("dialog", name="Cookie preferences")
 
 
+def footer_button(page: Page, name: str) -> Locator:
+    """A button in the article's footer, once the comments frame above it has taken its
+    content's height: until then the footer moves as the frame grows, and a click aimed
+    at it can land on the frame instead."""
+    frame = next(f for f in page.frames if "/embed/" in f.url)
+    frame.wait_for_load_state("load")
+    for _ in range(20):
+        content = frame.evaluate("Math.ceil(document.body.getBoundingClientRect().height)")
+        page.wait_for_function(
+            "h => document.querySelector('iframe[title=\"Comments\"]').style.height === h + 'px'",
+            arg=content,
+        )
+        if frame.evaluate("Math.ceil(document.body.getBoundingClientRect().height)") == content:
+            break
+    return page.get_by_role("button", name=name)
+
+
 def cookies(page: Page) -> dict[str, str]:
     return {c["name"]: c["value"] for c in page.context.cookies(NEWS_URL)}
 
@@ -223,7 +240,7 @@ def test_withdrawal_deletes_the_listed_cookies_and_is_recorded(
     expect(page.get_by_text("Analytics active")).to_be_visible()
     assert "demo_analytics" in cookies(page)
 
-    settings = page.get_by_role("button", name="Cookie settings")
+    settings = footer_button(page, "Cookie settings")
     settings.click()
     dialog = preferences(page)
     expect(dialog).to_be_visible()
@@ -241,7 +258,7 @@ def test_withdrawal_deletes_the_listed_cookies_and_is_recorded(
     page.reload()  # a script runs once per page: the tag sets its cookie again on load
     expect(page.get_by_text("Analytics active")).to_be_visible()
     assert "demo_analytics" in cookies(page)
-    decide(page, page.get_by_role("button", name="Withdraw cookie consent"))
+    decide(page, footer_button(page, "Withdraw cookie consent"))
     expect(page.get_by_text("Analytics stopped")).to_be_visible()
     assert "demo_analytics" not in cookies(page)
     accepted, withdrawn, again, withdrawn_again = records(consent_site)
@@ -348,7 +365,7 @@ def test_a_stored_id_the_service_did_not_issue_is_replaced_by_a_new_one(
     page.goto(CONSENT_ARTICLE)
     expect(banner(page)).to_have_count(0)
     expect(page.get_by_text("Analytics active")).to_be_visible()
-    page.get_by_role("button", name="Cookie settings").click()
+    footer_button(page, "Cookie settings").click()
     with page.expect_response(lambda r: r.url == RECORD_URL and r.status == 201) as response:
         preferences(page).get_by_role("button", name="Reject all").click()
     issued = response.value.json()["consent_id"]
@@ -362,7 +379,7 @@ def test_a_stored_id_the_service_did_not_issue_is_replaced_by_a_new_one(
     assert issued == signed_for_demo(consent_site, record.consent_id)
     assert re.fullmatch(SIGNED_CHOICE, cookies(page)["commentsvc_consent"])
     # The next decision goes under the new ID at once.
-    page.get_by_role("button", name="Cookie settings").click()
+    footer_button(page, "Cookie settings").click()
     decide(page, preferences(page).get_by_role("button", name="Accept all"))
     withdrawn, accepted = records(consent_site)
     assert accepted.consent_id == withdrawn.consent_id
