@@ -165,6 +165,10 @@ def write_session(app: Flask, site_id: int, path: Path) -> None:
         "/embed/bench/session", data={"code": code}, headers={"Origin": "http://127.0.0.1:8000"}
     )
     assert exchange.status_code == 200, exchange.text
+    # The cookie as a browser holds it after the widget's first page: that page added
+    # the session's CSRF token, so later pages leave the cookie as it is.
+    first = client.get(f"/embed/bench/t/big?url={ORIGIN}/big&origin={ORIGIN}")
+    assert first.status_code == 200, first.status_code
     embed = client.get_cookie("commentsvc_embed", path="/embed")
     assert embed is not None
     path.write_text(f"{cookie.key}={cookie.value}\n{token.group(1)}\n{embed.key}={embed.value}\n")
