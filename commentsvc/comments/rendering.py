@@ -46,31 +46,34 @@ EXTENSION = "commentsvc.fragments"
 
 
 class FragmentCache:
-    """Least recently used fragments go first once they pass max_bytes in total."""
+    """Least recently used entries go first once their sizes pass max_bytes in total.
+    An entry is a comment's fragment (Markup), a kept subtree (Kept) or a kept page
+    shell (comments/shell.py); each is put with the bytes it takes."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._data: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._data: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> Markup | None:
+    def get(self, key: Hashable) -> Any:
         with self._lock:
             found = self._data.get(key)
-            if found is not None:
-                self._data.move_to_end(key)
-            return found
+            if found is None:
+                return None
+            self._data.move_to_end(key)
+            return found[0]
 
-    def put(self, key: Hashable, html: Markup, size: int) -> None:
+    def put(self, key: Hashable, value: Any, size: int) -> None:
         with self._lock:
             old = self._data.pop(key, None)
             if old is not None:
-                self._size -= len(old) * 2
-            self._data[key] = html
+                self._size -= old[1]
+            self._data[key] = (value, size)
             self._size += size
             while self._size > self.max_bytes and self._data:
-                _key, dropped = self._data.popitem(last=False)
-                self._size -= len(dropped) * 2
+                _key, (_value, dropped) = self._data.popitem(last=False)
+                self._size -= dropped
 
     def __len__(self) -> int:
         return len(self._data)
@@ -106,7 +109,7 @@ def fragment(
     key: tuple[Any, ...] = (locale, c.id, c.status, c.author_id, c.author_name, c.pinned)
     key += (c.created_at, c.edited_at, c.body_html)
     cache = cache or fragments()
-    found = cache.get(key)
+    found: Markup | None = cache.get(key)
     if found is not None:
         return found
     macro = get_template_attribute("embed/_comment.html", "fragment")
@@ -302,16 +305,19 @@ class _Layer:
         self,
         comments: Iterable[reading.CommentView],
         subtrees: Iterable[reading.Subtree | None] | None = None,
-    ) -> str:
-        """The top-level comments with their replies. A subtree with nothing of this
-        reader's in it (no own comment, vote, report, chosen or refused form) is the same
-        for every reader of this page in this language: kept, so after a new comment only
-        the subtree that changed is rendered again. subtrees (see reading.ThreadPage)
-        name the shared ones by what they show, worked out once per thread version;
-        without them, _subtree_key works it out."""
+    ) -> list[bytes]:
+        """The top-level comments with their replies, as UTF-8 pieces with this reader's
+        CSRF token in place. A subtree with nothing of this reader's in it (no own
+        comment, vote, report, chosen or refused form) is the same for every reader of
+        this page in this language: kept, already encoded, so after a new comment only
+        the subtree that changed is rendered again, and a page encodes only what it
+        renders. subtrees (see reading.ThreadPage) name the shared ones by what they
+        show, worked out once per thread version; without them, _subtree_key works it
+        out."""
         context = self.context()
         special = self.special_ids()
-        out = []
+        csrf = self.csrf.encode() if self.reader is not None else b""
+        out: list[bytes] = []
         comments = list(comments)
         kept = list(subtrees) if subtrees is not None else [None] * len(comments)
         for c, subtree in zip(comments, kept, strict=True):
@@ -321,15 +327,20 @@ class _Layer:
             else:
                 key = _subtree_key(c, special)
             if key is None:
-                out.append(self.item(c))
+                out.append(self.own(self.item(c)))
                 continue
-            found = self.cache.get((context, key))
+            found: Kept | None = self.cache.get((context, key))
             if found is None:
-                found = Markup(self.item(c))  # noqa: S704 - escaped piece by piece
-                self.cache.put((context, key), found, len(found) * 4 + 200)
-            out.append(found)
-        html = "".join(out)
-        return html.replace(_CSRF_PLACEHOLDER, self.csrf) if self.reader is not None else html
+                found = _keep(self.item(c))
+                self.cache.put((context, key), found, sum(map(len, found)) + 200)
+            out.append(csrf.join(found))
+        return out
+
+    def own(self, html: str) -> bytes:
+        """A piece rendered for this reader alone, with their CSRF token, encoded."""
+        if self.reader is not None:
+            html = html.replace(_CSRF_PLACEHOLDER, self.csrf)
+        return html.encode()
 
     def context(self) -> tuple[Any, ...]:
         """What a page's comments depend on besides the comments themselves."""
@@ -498,6 +509,13 @@ class _Layer:
 # cannot contain it on purpose.
 _CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
 
+# A kept subtree: its UTF-8 in pieces, split where each reader's CSRF token goes.
+Kept = tuple[bytes, ...]
+
+
+def _keep(html: str) -> Kept:
+    return tuple(piece.encode() for piece in html.split(_CSRF_PLACEHOLDER))
+
 
 def _subtree_key(top: reading.CommentView, special: set[int]) -> reading.Shown | None:
     """What a subtree shows, for a subtree not kept with its page; None
@@ -538,7 +556,7 @@ def _chosen(name: str) -> int | None:
     return int(chosen) if chosen.isdigit() and len(chosen) < 19 else None
 
 
-def comment_items(
+def thread_items(
     site: Site,
     thread: Thread,
     reader: Reader | None,
@@ -546,33 +564,46 @@ def comment_items(
     failed: dict[str, Any] | None = None,
     may_post: bool = True,
     subtrees: Iterable[reading.Subtree | None] | None = None,
-) -> Markup:
-    """The <li> of each comment, with replies, as this reader sees them; may_post False
-    when the reader may not post now (no Reply links then); subtrees as
-    reading.ThreadPage gives them."""
+) -> list[bytes]:
+    """The <li> of each comment, with replies, as this reader sees them, in UTF-8
+    pieces; may_post False when the reader may not post now (no Reply links then);
+    subtrees as reading.ThreadPage gives them."""
     layer = _Layer(
         site, thread, reader, failed or {}, _chosen("report"), _chosen("reply"), may_post
     )
-    return Markup(layer.page(comments, subtrees))  # noqa: S704 - escaped piece by piece above
+    return layer.page(comments, subtrees)
 
 
-def comment_list(site: Site, thread: Thread, page: reading.ThreadPage, items: Markup) -> Markup:
-    """The list of a thread page: the comments (comment_items), then the empty-thread
-    line or the "Load more" link."""
+def comment_items(
+    site: Site,
+    thread: Thread,
+    reader: Reader | None,
+    comments: Iterable[reading.CommentView],
+    may_post: bool = True,
+) -> Markup:
+    """thread_items as one piece of markup, for a template or a single comment."""
+    pieces = thread_items(site, thread, reader, comments, may_post=may_post)
+    return Markup(b"".join(pieces).decode())  # noqa: S704 - escaped piece by piece
+
+
+def comment_list(
+    site: Site, thread: Thread, page: reading.ThreadPage, items: list[bytes]
+) -> list[bytes]:
+    """The list of a thread page: the comments (thread_items, extended in place), then
+    the empty-thread line or the "Load more" link."""
     labels = _Labels.now()
-    parts = [str(items)]
-    if not items and not request.args.get("after"):
-        parts.append(f'<li class="empty">{labels.empty}</li>')
+    if not any(items) and not request.args.get("after"):
+        items.append(f'<li class="empty">{labels.empty}</li>'.encode())
     if page.next_cursor:
         values = {**thread_args(), "sort": page.sort.value, "after": page.next_cursor}
         url = links.path_for(
             f"{request.blueprint}.thread", site_slug=site.slug, key=thread.key, **values
         )
-        parts.append(
+        items.append(
             f'<li class="load-more"><a data-action="load-more" href="{escape(url)}">'
-            f"{labels.load_more}</a></li>"
+            f"{labels.load_more}</a></li>".encode()
         )
-    return Markup("".join(parts))  # noqa: S704 - escaped piece by piece
+    return items
 
 
 def comment_item(site: Site, thread: Thread, reader: Reader | None, comment_id: int) -> Markup:

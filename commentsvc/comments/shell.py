@@ -89,39 +89,65 @@ def _key(site: Site, thread: Thread, reader: Reader) -> tuple[Any, ...]:
     )
 
 
-def render(context: dict[str, Any], comments_html: Markup, reader: Reader) -> str:
-    """embed/thread.html for this reader (see keepable), from the kept page if any."""
+def render(context: dict[str, Any], comments: list[bytes], reader: Reader) -> bytes:
+    """embed/thread.html for this reader (see keepable), in UTF-8, from the kept page if
+    any; comments as rendering.comment_list gives them."""
     site: Site = context["site"]
     thread: Thread = context["thread"]
     key = _key(site, thread, reader)
     cache = rendering.fragments()
-    page = cache.get(key)
+    page: _Shell | None = cache.get(key)
     if page is None:
-        someone = _Someone(is_admin=reader.is_admin)
-        started = g.get("form_started")
-        g.form_started = _STAND_IN["started"]
-        try:
-            page = Markup(  # noqa: S704 - our own autoescaping template
-                render_template(
-                    "embed/thread.html",
-                    **{
-                        **context,
-                        "thread": _Counted(thread),
-                        "reader": someone,
-                        "current_user": someone,
-                        "csrf_token": lambda: _STAND_IN["csrf"],
-                        "comments_html": Markup(_STAND_IN["comments"]),  # noqa: S704
-                    },
-                )
-            )
-        finally:
-            g.form_started = started
-        cache.put(key, page, len(page) * 2 + 200)
+        page = _keep(_render_shell(context, thread, reader))
+        cache.put(key, page, sum(len(piece) for piece in page) + 200)
     values = {
-        _STAND_IN["csrf"]: generate_csrf(),
-        _STAND_IN["name"]: str(escape(reader.display_name)),
-        _STAND_IN["started"]: str(escape(g.get("form_started") or "")),
-        _STAND_IN["count"]: str(thread.comment_count),
-        _STAND_IN["comments"]: str(comments_html),
+        "csrf": [generate_csrf().encode()],
+        "name": [str(escape(reader.display_name)).encode()],
+        "started": [str(escape(g.get("form_started") or "")).encode()],
+        "count": [str(thread.comment_count).encode()],
+        "comments": comments,
     }
-    return _ANY_STAND_IN.sub(lambda m: values[m.group(0)], page)
+    out: list[bytes] = []
+    for piece in page:
+        if isinstance(piece, bytes):
+            out.append(piece)
+        else:
+            out.extend(values[piece])
+    return b"".join(out)
+
+
+# A kept page: UTF-8 pieces, and between them the names of the stand-ins.
+_Shell = tuple[bytes | str, ...]
+_NAMES = {value: name for name, value in _STAND_IN.items()}
+
+
+def _keep(html: str) -> _Shell:
+    pieces: list[bytes | str] = []
+    at = 0
+    for found in _ANY_STAND_IN.finditer(html):
+        pieces.append(html[at : found.start()].encode())
+        pieces.append(_NAMES[found.group(0)])
+        at = found.end()
+    pieces.append(html[at:].encode())
+    return tuple(pieces)
+
+
+def _render_shell(context: dict[str, Any], thread: Thread, reader: Reader) -> str:
+    """The page with stand-ins for what is each reader's own."""
+    someone = _Someone(is_admin=reader.is_admin)
+    started = g.get("form_started")
+    g.form_started = _STAND_IN["started"]
+    try:
+        return render_template(
+            "embed/thread.html",
+            **{
+                **context,
+                "thread": _Counted(thread),
+                "reader": someone,
+                "current_user": someone,
+                "csrf_token": lambda: _STAND_IN["csrf"],
+                "comments_html": Markup(_STAND_IN["comments"]),  # noqa: S704 - a constant
+            },
+        )
+    finally:
+        g.form_started = started

@@ -14,6 +14,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, sessi
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from commentsvc.accounts import current, sessions
@@ -42,7 +43,7 @@ from commentsvc.core.errors import Invalid, ServiceError, http_status
 from commentsvc.core.links import origin_of, safe_next_url
 from commentsvc.moderation import rules
 
-Page = str | tuple[str, int] | Response
+Page = str | bytes | tuple[str | bytes, int] | Response
 
 
 # Registered twice (comments.init_app): as "embed" under /embed, the widget in a site's
@@ -168,15 +169,18 @@ def _render_thread(
     # Comments this reader reported show "reported" instead of the Report link.
     g.my_reports = page.reported
     # Kept fragments and this reader's controls (comments/rendering.py).
-    items = rendering.comment_items(
+    items = rendering.thread_items(
         site, thread_row, reader, page.comments, failed, refusal is None, page.subtrees
     )
-    comments_html = rendering.comment_list(site, thread_row, page, items)
+    comments = rendering.comment_list(site, thread_row, page, items)
+    html: str | bytes
     if request.args.get("partial"):
-        html = str(comments_html)
+        html = b"".join(comments)
     elif reader is not None and shell.keepable(reader, context, status):
-        html = shell.render(context, comments_html, reader)
+        html = shell.render(context, comments, reader)
     else:
+        # Escaped piece by piece (comments/rendering.py).
+        comments_html = Markup(b"".join(comments).decode())  # noqa: S704
         html = render_template("embed/thread.html", comments_html=comments_html, **context)
     if reader is None and not failed and looks.theme_arg_is_canonical():
         # Every anonymous reader of this URL sees this page (see comments/page_cache.py).
