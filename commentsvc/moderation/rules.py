@@ -22,9 +22,10 @@ from sqlalchemy import func, select
 from commentsvc.accounts.identity import confusable_skeleton
 from commentsvc.accounts.models import Reader
 from commentsvc.comments.models import Comment, ModerationPolicy, Site, Thread
-from commentsvc.core import tokens
+from commentsvc.core import kept, tokens
 from commentsvc.core.errors import Invalid, LinkInvalid
 from commentsvc.core.extensions import db, utcnow
+from commentsvc.core.kept import KeptLRU
 from commentsvc.moderation import standing
 from commentsvc.moderation.models import Ban, BanKind, CommentHold, HoldReason
 
@@ -472,9 +473,21 @@ def store_holds(comment_id: int, holds: list[Hold], new: bool = False) -> None:
 # --- the no-JavaScript form's brakes ---------------------------------------------------
 
 
+_FORM_TOKENS = "commentsvc.form_tokens"
+
+
 def form_token() -> str:
-    """A signed note of when the comment form was shown, for the minimum fill time."""
-    return tokens.FORM_TIMING.make({"t": int(time.time())})
+    """A signed note of when the comment form was shown, for the minimum fill time.
+
+    It says nothing but the second, so every form shown in one second carries the same
+    note: it is signed once per second in each process, not once per page."""
+    now = int(time.time())
+    made: KeptLRU[str] = kept.in_app(_FORM_TOKENS, 2)
+    found = made.get(now)
+    if found is None:
+        found = tokens.FORM_TIMING.make({"t": now})
+        made.put(now, found)
+    return found
 
 
 def form_signals(honeypot: str | None, started: str | None) -> list[Hold]:

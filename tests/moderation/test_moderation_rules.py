@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from commentsvc.comments import posting
 from commentsvc.comments.models import Comment, CommentStatus, ModerationPolicy, Site, Thread
+from commentsvc.core import tokens
 from commentsvc.core.errors import Forbidden, Invalid
 from commentsvc.core.extensions import db, utcnow
 from commentsvc.moderation import rules
@@ -287,6 +288,20 @@ def test_form_signals_hold_bot_like_posts(app):
         assert [r for r, _ in rules.form_signals("", "forged")] == ["too_fast"]
         app.config["COMMENT_MIN_FILL_SECONDS"] = 0
         assert rules.form_signals("", fresh) == []
+
+
+def test_forms_shown_in_one_second_share_their_signed_time(app, monkeypatch):
+    clock = [1_800_000_000.2]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    with app.test_request_context():
+        first = rules.form_token()
+        clock[0] += 0.5
+        assert rules.form_token() == first
+        clock[0] += 1
+        later = rules.form_token()
+        assert later != first
+        assert tokens.FORM_TIMING.read(first)["t"] == 1_800_000_000
+        assert tokens.FORM_TIMING.read(later)["t"] == 1_800_000_001
 
 
 def test_holds_from_the_form_apply_even_to_trusted_readers(app, ids):
