@@ -231,3 +231,17 @@ def test_the_development_secret_key_is_refused_in_production(smtp_server, tmp_pa
     config = make_config(tmp_path, smtp_server.port, TESTING=False, DEBUG=False, SECRET_KEY="dev")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(config)
+
+
+def test_a_new_secret_key_refuses_cookies_signed_with_the_old_one(app, client):
+    make_reader(app)
+    assert sign_in(client).status_code == 303
+    old = cookie_value(client, SESSION_COOKIE)
+    assert is_signed_in(replay(app, SESSION_COOKIE, old))  # read once under the old key
+    app.config["SECRET_KEY_FALLBACKS"] = [app.secret_key]
+    app.secret_key = "a rotated secret key of plenty of length"
+    # Kept as a fallback, the old key still reads its cookies...
+    assert is_signed_in(replay(app, SESSION_COOKIE, old))
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    # ...and once dropped, a cookie it signed is worth nothing, in this process too.
+    assert not is_signed_in(replay(app, SESSION_COOKIE, old))
