@@ -6,9 +6,10 @@ import hashlib
 import secrets
 from datetime import datetime
 from functools import cache
+from typing import Any, cast
 
-from flask import current_app
-from sqlalchemy import Select, String, bindparam, delete, select
+from flask import current_app, g
+from sqlalchemy import BindParameter, Select, String, bindparam, delete, select
 
 from commentsvc.accounts import passwords, readers
 from commentsvc.accounts.identity import (
@@ -117,28 +118,54 @@ def restart_session(reader: Reader, token: str) -> bool:
     return remember
 
 
+# What a session says, after its reader: when it ends, the site of a widget session,
+# when its second factor was proved.
+SessionRow = tuple[Reader | None, datetime | None, int | None, datetime | None]
+_PRELOADED = "preloaded_sessions"
+_NOT_PRELOADED = object()
+
+
+def session_columns() -> tuple[Any, ...]:
+    """The columns of a SessionRow, for a query that reads a session alongside."""
+    return (Reader, ReaderSession.expires_at, ReaderSession.site_id, ReaderSession.second_factor_at)
+
+
+def token_hash_param() -> BindParameter[str]:
+    return bindparam("token_hash", type_=String)
+
+
+def usable_token(token: str | None) -> bool:
+    return bool(token) and len(token or "") <= 100
+
+
 @cache
 def _load_session_statement() -> Select[Reader, datetime, int | None, datetime | None]:
-    """Every signed-in request runs it: built once (on first use, when every model is
-    mapped), one query for the reader and what their session says."""
+    """Every signed-in request runs it (unless preload saved it): built once (on first
+    use, when every model is mapped), one query for the reader and what their session
+    says."""
     return (
-        select(
-            Reader,
-            ReaderSession.expires_at,
-            ReaderSession.site_id,
-            ReaderSession.second_factor_at,
-        )
+        select(*session_columns())
         .join(ReaderSession, ReaderSession.reader_id == Reader.id)
-        .where(ReaderSession.token_hash == bindparam("token_hash", type_=String))
+        .where(ReaderSession.token_hash == token_hash_param())
     )
+
+
+def preload(token: str, row: SessionRow) -> None:
+    """This request read the session of token already, with a query of its own
+    (comments.threads.find_thread): load_session takes it from there, once."""
+    g.setdefault(_PRELOADED, {})[token] = row
 
 
 def load_session(token: str) -> Reader | None:
     """The reader signed in through this token, or None if it was ended or has expired."""
-    if not token or len(token) > 100:
+    if not usable_token(token):
         return None
-    row = db.session.execute(_load_session_statement(), {"token_hash": hash_token(token)}).first()
-    if row is None:
+    row: Any = g.get(_PRELOADED, {}).pop(token, _NOT_PRELOADED)
+    if row is _NOT_PRELOADED:
+        row = db.session.execute(
+            _load_session_statement(), {"token_hash": hash_token(token)}
+        ).first()
+    if row is None or row[0] is None:
         return None
     reader, expires_at, site_id, second_factor_at = row
     if expires_at <= utcnow():
@@ -146,7 +173,7 @@ def load_session(token: str) -> Reader | None:
     reader.session_token = token
     reader.session_site_id = site_id
     reader.session_second_factor_at = second_factor_at
-    return reader
+    return cast(Reader, reader)
 
 
 def end_session(token: str) -> None:

@@ -5,19 +5,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, update
 from werkzeug.test import TestResponse
 
-from commentsvc.accounts.models import Reader
+from commentsvc.accounts.models import Reader, ReaderSession
 from commentsvc.comments import reading, sites, threads
 from commentsvc.comments.models import Comment, CommentStatus, Thread
 from commentsvc.comments.page_cache import SharedPageCache
-from commentsvc.core.extensions import db
+from commentsvc.core.extensions import db, utcnow
+from tests.comments.test_embed import post, widget
 from tests.factories import make_reader
 
 ORIGIN = "https://news.example"
@@ -209,3 +211,36 @@ def test_reading_a_thread_takes_the_same_few_statements_at_any_size(app, thread_
     assert len(kept) == 1, kept
     assert len(changed) == len(rendered) + 1 <= 3, changed
     assert "reply 94" in client.get(url).text
+
+
+def signed_in_widget(app: Flask, thread_id: int) -> FlaskClient:
+    with app.app_context():
+        site_id = db.session.get(Thread, thread_id).site_id
+    return widget(app, "reader2@example.org", "Second Reader", site_id)
+
+
+def test_a_signed_in_page_reads_its_session_with_the_thread(app, thread_id):
+    add_comments(app, thread_id, 30, replies=20)
+    reader = signed_in_widget(app, thread_id)
+    assert "Signed in as Second Reader" in reader.get(PAGE).text
+    statements = statements_to_read(app, reader, PAGE)
+    # The thread with the session and its reader, then the reader's stake in the thread:
+    # the page everyone sees is kept.
+    assert len(statements) == 2, statements
+    assert "reader_session" in statements[0]
+    assert "Signed in as Second Reader" in reader.get(PAGE).text
+
+
+def test_a_session_read_with_the_thread_is_checked_as_any_other(app, thread_id):
+    reader = signed_in_widget(app, thread_id)
+    assert "Signed in as" in reader.get(PAGE).text
+    with app.app_context():
+        db.session.execute(update(ReaderSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    # Expired: the page is anonymous, and so is every action on the thread.
+    assert "Signed in as" not in reader.get(PAGE).text
+    assert post(reader, "still here?").status_code == 401
+    # Another browser's cookie names no session: nothing of the first one leaks to it.
+    stranger = app.test_client()
+    stranger.set_cookie("commentsvc_embed", "not-a-session-token", path="/embed")
+    assert "Signed in as" not in stranger.get(PAGE).text
