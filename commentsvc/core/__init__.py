@@ -35,7 +35,18 @@ def end_session_even_if_the_database_left(exc: BaseException | None) -> None:
 
 def init_app(app: Flask, root: Path) -> None:
     from commentsvc.comments import search
-    from commentsvc.core import backup, cdn, cli, dev, logs, metrics, security, static_files, views
+    from commentsvc.core import (
+        backup,
+        cdn,
+        cli,
+        dev,
+        logs,
+        metrics,
+        security,
+        static_files,
+        transactions,
+        views,
+    )
     from commentsvc.core import input as input_rule
 
     logs.init_app(app)
@@ -47,6 +58,7 @@ def init_app(app: Flask, root: Path) -> None:
     db.init_app(app)
     # Registered after Flask-SQLAlchemy's own teardown, so it runs first (see below).
     app.teardown_appcontext(end_session_even_if_the_database_left)
+    transactions.init_app(app)
     migrate.init_app(
         app,
         db,

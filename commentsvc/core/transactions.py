@@ -1,0 +1,59 @@
+"""Ending read-only transactions on PostgreSQL so its prepared statements survive.
+
+psycopg prepares a query on the server once it has run a few times on a connection,
+and the server then stops planning it afresh. But a ROLLBACK makes psycopg drop every
+statement it prepared on that connection (the rollback may have undone one). Every
+request's session ends with a rollback, so every request planned its queries again:
+on the thread page, that was most of the time its two queries took.
+
+A transaction that ran nothing but SELECTs has nothing to undo, so ending it with
+COMMIT is the same as rolling it back, and keeps the prepared statements. `init_app`
+makes every rollback of such a transaction a commit at the driver; any other statement
+in the transaction (a write, DDL, a CTE) leaves the rollback as it was. SQLite has no
+such cache to lose, and is left alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Connection, Engine, event
+
+from commentsvc.core.extensions import db
+
+_ONLY_READ = "commentsvc.only_read"
+
+
+def init_app(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "postgresql":
+        watch(engine)
+
+
+def watch(engine: Engine) -> None:
+    if not event.contains(engine, "begin", _begun):
+        event.listen(engine, "begin", _begun)
+        event.listen(engine, "before_cursor_execute", _executing)
+        event.listen(engine, "rollback", _rolling_back)
+
+
+def _begun(conn: Connection) -> None:
+    conn.info[_ONLY_READ] = True
+
+
+def _executing(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
+    if conn.info.get(_ONLY_READ) and statement.lstrip()[:6].upper() != "SELECT":
+        conn.info[_ONLY_READ] = False
+
+
+def _rolling_back(conn: Connection) -> None:
+    """Commit instead, when the transaction only read and is in good order; the
+    rollback that follows then finds nothing to do."""
+    if not conn.info.pop(_ONLY_READ, False):
+        return
+    driver = conn.connection.dbapi_connection
+    status = getattr(getattr(driver, "info", None), "transaction_status", None)
+    if driver is not None and status is not None and status.name == "INTRANS":
+        driver.commit()
