@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any, cast
 
 import flask_babel
@@ -27,7 +28,7 @@ def best_language(accept_language: str | None, languages: Iterable[str]) -> str 
     return parse_accept_header(accept_language, LanguageAccept).best_match(list(languages))
 
 
-def select_locale() -> str | None:
+def select_locale() -> Locale | None:
     """Flask-Babel's locale selector."""
     # Outside a request (CLI commands, the mail worker) the default locale applies.
     if not has_request_context():
@@ -37,8 +38,16 @@ def select_locale() -> str | None:
     # looked up: that would fail, or wait for the connect timeout, a second time.
     user = g.get("_login_user") if g.get(DATABASE_UNREACHABLE) else current_user
     if user and user.is_authenticated and user.locale in languages:
-        return str(user.locale)
-    return best_language(request.headers.get("Accept-Language"), languages)
+        return _locale(str(user.locale))
+    found = best_language(request.headers.get("Accept-Language"), languages)
+    return _locale(found or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@cache
+def _locale(name: str) -> Locale:
+    """One Locale object per language for the process: Flask-Babel takes it as it is, so
+    a request does not parse the name again, and translations() finds its catalogue."""
+    return Locale.parse(name)
 
 
 # --- templates' gettext ------------------------------------------------------------------
