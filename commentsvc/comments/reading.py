@@ -523,7 +523,8 @@ def _viewer_stake(thread: Thread, viewer_id: int) -> _Stake:
     found: dict[int, int] = {}
     waiting, banned, emails, flagged = False, False, False, set()
     terms: list[policies.PolicyRow] = []
-    for kind, key, value, document, version in db.session.execute(_STAKE, params):
+    # On the connection: a Core statement needs none of the ORM's handling of results.
+    for kind, key, value, document, version in db.session.connection().execute(_STAKE, params):
         if kind == _VOTE:
             found[key] = value
         elif kind == _PENDING:
