@@ -3,7 +3,7 @@ they take the reader as an argument)."""
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, g, session
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,3 +25,13 @@ def signed_in() -> Reader:
     if found is None:
         abort(401, _("Sign in first."))
     return found
+
+
+def session_token() -> str | None:
+    """The session token this request's cookie holds (where Flask-Login keeps it), while
+    the reader is not loaded yet: a query the request runs anyway can then read the
+    session alongside (comments.threads.find_thread, accounts.sessions.preload)."""
+    if "_login_user" in g:  # Flask-Login's: loaded already (a rate limit's key, say)
+        return None
+    token = session.get("_user_id")
+    return token if isinstance(token, str) else None

@@ -20,7 +20,7 @@ from commentsvc.comments.models import Comment, CommentStatus, Thread
 from commentsvc.comments.page_cache import SharedPageCache
 from commentsvc.core.extensions import db, utcnow
 from tests.comments.test_embed import post, widget
-from tests.factories import make_reader
+from tests.factories import make_reader, sign_in
 
 ORIGIN = "https://news.example"
 PAGE = f"/embed/demo/t/a1?url={ORIGIN}/a1&origin={ORIGIN}"
@@ -215,7 +215,9 @@ def test_reading_a_thread_takes_the_same_few_statements_at_any_size(app, thread_
 
 def signed_in_widget(app: Flask, thread_id: int) -> FlaskClient:
     with app.app_context():
-        site_id = db.session.get(Thread, thread_id).site_id
+        thread = db.session.get(Thread, thread_id)
+        assert thread is not None
+        site_id = thread.site_id
     return widget(app, "reader2@example.org", "Second Reader", site_id)
 
 
@@ -244,3 +246,21 @@ def test_a_session_read_with_the_thread_is_checked_as_any_other(app, thread_id):
     stranger = app.test_client()
     stranger.set_cookie("commentsvc_embed", "not-a-session-token", path="/embed")
     assert "Signed in as" not in stranger.get(PAGE).text
+
+
+def test_a_post_reads_its_session_once(app, thread_id):
+    make_reader(app, "poster@example.org", "Poster")
+    client = app.test_client()
+    assert sign_in(client, "poster@example.org").status_code == 303
+    with counted_statements(app) as statements:
+        answer = client.post(API, json={"body": "Read once"})
+    assert answer.status_code == 201, answer.data
+    # Once: with the thread, or before it when the per-reader rate limit has asked for
+    # the reader already.
+    assert sum("reader_session" in s for s in statements) == 1, statements
+    # Signed out, the same request is refused as before, whether the thread exists or not.
+    stranger = app.test_client()
+    assert stranger.post(API, json={"body": "x"}).status_code == 401
+    missing = "/api/v1/sites/demo/threads/no-such/comments"
+    assert stranger.post(missing, json={"body": "x"}).status_code == 401
+    assert client.post(missing, json={"body": "x"}).status_code == 404

@@ -132,8 +132,9 @@ def counts(site_slug: str) -> Json:
 @bp.post("/sites/<site_slug>/threads/<thread_key:key>/comments")
 @limit_posting
 def post_comment(site_slug: str, key: str) -> Json:
+    # The thread first: its query reads the reader's session too.
+    found = threads.find_existing_thread(site_slug, key, current.session_token())
     reader = current.signed_in()
-    found = threads.find_existing_thread(site_slug, key)
     if found is None:
         return _error(_("There is no such thread."), 404)
     site, thread = found

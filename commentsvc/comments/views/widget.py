@@ -94,7 +94,7 @@ def _sort() -> reading.Sort:
 
 @bp.get("/<site_slug>/t/<thread_key:key>")
 def thread(site_slug: str, key: str) -> Page:
-    found = threads.find_thread(site_slug, key, _session_token())
+    found = threads.find_thread(site_slug, key, current.session_token())
     if found is None:
         abort(404)
     site, thread_row = found
@@ -107,13 +107,6 @@ def thread(site_slug: str, key: str) -> Page:
     except Invalid as exc:
         return _error_page(str(exc), 400)
     return _render_thread(site, thread_row, frame_origin)
-
-
-def _session_token() -> str | None:
-    """The session token this request's cookie holds (where Flask-Login keeps it), so
-    that the thread's query reads the session too (threads.find_thread)."""
-    token = session.get("_user_id")
-    return token if isinstance(token, str) else None
 
 
 def _record_sighting(site: Site, frame_origin: str | None) -> None:
@@ -217,7 +210,7 @@ def _back(site_slug: str, key: str, anchor: str = "") -> Response:
 
 
 def _load(site_slug: str, key: str) -> tuple[Site, Thread, Reader]:
-    found = threads.find_existing_thread(site_slug, key, _session_token())
+    found = threads.find_existing_thread(site_slug, key, current.session_token())
     if found is None:
         abort(404)
     site, thread_row = found
