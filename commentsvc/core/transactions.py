@@ -50,10 +50,16 @@ def _executing(conn: Connection, cursor: Any, statement: str, *args: Any) -> Non
 
 def _rolling_back(conn: Connection) -> None:
     """Commit instead, when the transaction only read and is in good order; the
-    rollback that follows then finds nothing to do."""
-    if not conn.info.pop(_ONLY_READ, False):
+    rollback that follows then finds nothing to do. A connection SQLAlchemy gave up on
+    (the database went away) is left to it: asking such a connection for anything
+    raises, and the rollback deals with it as it always has."""
+    if conn.invalidated or conn.closed or not conn.info.pop(_ONLY_READ, False):
         return
     driver = conn.connection.dbapi_connection
     status = getattr(getattr(driver, "info", None), "transaction_status", None)
-    if driver is not None and status is not None and status.name == "INTRANS":
+    if driver is None or status is None or status.name != "INTRANS":
+        return
+    try:
         driver.commit()
+    except conn.dialect.loaded_dbapi.Error:
+        return  # the rollback that follows meets the same trouble, and reports it

@@ -117,6 +117,28 @@ def test_a_lost_database_gives_quick_503s_and_the_same_workers_recover(
         assert set(_children(server.pid)) == workers_before  # no worker was restarted
 
 
+def test_a_connection_lost_between_requests_gives_a_503_on_a_page_not_kept(
+    private_postgres, smtp_server, tmp_path
+):
+    # In one process, so that the request after the outage takes the very connection the
+    # pool kept from before it, on a page the page cache cannot answer.
+    config = make_config(
+        tmp_path, smtp_server.port, DATABASE_URL=private_postgres.url, TESTING=False
+    )
+    _seed(config)
+    app = create_app(config)
+    client = app.test_client()
+    assert client.get(THREAD).status_code == 200
+    private_postgres.stop()
+    page = client.get(THREAD + "?sort=newest")
+    assert page.status_code == 503
+    assert UNAVAILABLE in page.text
+    private_postgres.start()
+    assert client.get(THREAD + "?sort=newest").status_code == 200
+    with app.app_context():
+        db.engine.dispose()
+
+
 def test_a_database_that_never_answers_gives_a_503_after_the_connect_timeout(smtp_server, tmp_path):
     if postgres_bin() is None and not os.environ.get("CI"):
         pytest.skip("install PostgreSQL to run")  # psycopg is there; the point is parity
