@@ -125,17 +125,28 @@ _PRELOADED = "preloaded_sessions"
 _NOT_PRELOADED = object()
 
 
-def session_columns() -> tuple[Any, ...]:
-    """The columns of a SessionRow, for a query that reads a session alongside."""
+def _session_columns() -> tuple[Any, ...]:
     return (Reader, ReaderSession.expires_at, ReaderSession.site_id, ReaderSession.second_factor_at)
 
 
-def token_hash_param() -> BindParameter[str]:
+def _token_hash_param() -> BindParameter[str]:
     return bindparam("token_hash", type_=String)
 
 
 def usable_token(token: str | None) -> bool:
-    return bool(token) and len(token or "") <= 100
+    return token is not None and 0 < len(token) <= 100
+
+
+def alongside(
+    statement: Select[*tuple[Any, ...]],
+) -> Select[*tuple[Any, ...]]:
+    """statement with the session its "token_hash" parameter names, and that session's
+    reader, as four more columns: a SessionRow (all None when the token names none)."""
+    return (
+        statement.add_columns(*_session_columns())
+        .outerjoin(ReaderSession, ReaderSession.token_hash == _token_hash_param())
+        .outerjoin(Reader, Reader.id == ReaderSession.reader_id)
+    )
 
 
 @cache
@@ -144,9 +155,9 @@ def _load_session_statement() -> Select[Reader, datetime, int | None, datetime |
     use, when every model is mapped), one query for the reader and what their session
     says."""
     return (
-        select(*session_columns())
+        select(*_session_columns())
         .join(ReaderSession, ReaderSession.reader_id == Reader.id)
-        .where(ReaderSession.token_hash == token_hash_param())
+        .where(ReaderSession.token_hash == _token_hash_param())
     )
 
 

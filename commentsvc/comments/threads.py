@@ -29,7 +29,6 @@ from sqlalchemy import Select, String, and_, bindparam, null, select, true, unio
 from sqlalchemy.exc import IntegrityError
 
 from commentsvc.accounts import sessions
-from commentsvc.accounts.models import Reader, ReaderSession
 from commentsvc.comments import lifecycle, sites
 from commentsvc.comments.models import Comment, Site, Thread, TitleSource
 from commentsvc.core.errors import Forbidden, Invalid, RateLimited
@@ -62,11 +61,7 @@ _FIND_THREAD = (
 def _find_thread_and_session() -> Select[Any]:
     """_FIND_THREAD with a session and its reader alongside (none if the token names
     none): built once, on first use, when every model is mapped."""
-    return (
-        _FIND_THREAD.add_columns(*sessions.session_columns())
-        .outerjoin(ReaderSession, ReaderSession.token_hash == sessions.token_hash_param())
-        .outerjoin(Reader, Reader.id == ReaderSession.reader_id)
-    )
+    return sessions.alongside(_FIND_THREAD)
 
 
 def find_thread(
