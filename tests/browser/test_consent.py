@@ -35,7 +35,10 @@ def footer_button(page: Page, name: str) -> Locator:
     """A button in the article's footer, once the comments frame above it has taken its
     content's height: until then the footer moves as the frame grows, and a click aimed
     at it can land on the frame instead."""
-    frame = next(f for f in page.frames if "/embed/" in f.url)
+    handle = page.locator('iframe[title="Comments"]').element_handle()  # waits for embed.js
+    frame = handle.content_frame()
+    assert frame is not None
+    frame.wait_for_url("**/embed/**")
     frame.wait_for_load_state("load")
     for _ in range(20):
         content = frame.evaluate("Math.ceil(document.body.getBoundingClientRect().height)")
