@@ -8,9 +8,10 @@ cd /   # the postgres user cannot enter root's work folders
 version="$(ls /usr/lib/postgresql | sort -V | tail -n1)"
 if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {found = 1} END {exit !found}'; then
   # Without an explicit UTF-8 locale the cluster would be SQL_ASCII.
-  pg_createcluster --locale C.UTF-8 --encoding UTF8 "$version" main >/dev/null
+  pg_createcluster --locale C.UTF-8 --encoding UTF8 "$version" main >&2
 fi
-pg_ctlcluster "$version" main status >/dev/null 2>&1 || pg_ctlcluster "$version" main start
+# Only the URL goes to stdout: pg_ctlcluster may report, e.g., "Removed stale pid file."
+pg_ctlcluster "$version" main status >/dev/null 2>&1 || pg_ctlcluster "$version" main start >&2
 port="$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $3}')"
 for _ in $(seq 1 100); do pg_isready -q -h 127.0.0.1 -p "$port" && break; sleep 0.1; done
 
