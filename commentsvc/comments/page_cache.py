@@ -23,8 +23,6 @@ answered 304 if the tag matches, so that a CDN's revalidations fill this cache t
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +40,7 @@ from commentsvc.comments.threads import SiteCounts
 from commentsvc.core import cdn
 from commentsvc.core.extensions import db
 from commentsvc.core.i18n import best_language
+from commentsvc.core.kept import SizedLRU
 from commentsvc.core.metrics import (
     PAGE_CACHE_BYTES,
     PAGE_CACHE_ENTRIES,
@@ -135,41 +134,10 @@ def mark_counts_shareable(site_slug: str, keys: list[str], found: SiteCounts) ->
     )
 
 
-class SizedLRU:
-    """Least recently used entries go first once their bodies pass max_bytes in total."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._data: OrderedDict[Hashable, Entry] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Entry | None:
-        with self._lock:
-            entry = self._data.get(key)
-            if entry is not None:
-                self._data.move_to_end(key)
-            return entry
-
-    def put(self, key: Hashable, entry: Entry) -> None:
-        if len(entry.body) > self.max_bytes:
-            return
-        with self._lock:
-            size, count = self._size, len(self._data)
-            old = self._data.pop(key, None)
-            if old is not None:
-                self._size -= len(old.body)
-            self._data[key] = entry
-            self._size += len(entry.body)
-            while self._size > self.max_bytes:
-                _key, dropped = self._data.popitem(last=False)
-                self._size -= len(dropped.body)
-            # Changes, not values: the gauges add up every cache of the process.
-            PAGE_CACHE_BYTES.inc(self._size - size)
-            PAGE_CACHE_ENTRIES.inc(len(self._data) - count)
-
-    def __len__(self) -> int:
-        return len(self._data)
+def _gauge_change(size: int, count: int) -> None:
+    # Changes, not values: the gauges add up every cache of the process.
+    PAGE_CACHE_BYTES.inc(size)
+    PAGE_CACHE_ENTRIES.inc(count)
 
 
 _CURRENT_STAMP = (
@@ -289,7 +257,7 @@ class SharedPageCache:
     def __init__(self, app: Flask, max_bytes: int) -> None:
         self.app = app
         self.wrapped: WSGIApplication = app.wsgi_app
-        self.entries = SizedLRU(max_bytes)
+        self.entries: SizedLRU[Entry] = SizedLRU(max_bytes, _gauge_change)
         self.languages = tuple(app.config["LANGUAGES"])
         # A request carrying any of these may belong to a signed-in reader.
         self.session_cookies = cdn.session_cookie_names(app)
@@ -369,7 +337,7 @@ class SharedPageCache:
             if close is not None:
                 close()
         entry = Entry.of(stamp, sent["status"], list(headers), body)
-        self.entries.put(key, entry)
+        self.entries.put(key, entry, len(entry.body))
         if entry.not_modified is not None and entry.matches(environ):
             start_response(NOT_MODIFIED, entry.not_modified)
             return []

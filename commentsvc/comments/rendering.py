@@ -19,9 +19,7 @@ one comment's <li> as the page has it.
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, cast
@@ -36,7 +34,7 @@ from commentsvc.comments import eligibility, looks, notify, reading, reports
 from commentsvc.comments.avatars import avatar
 from commentsvc.comments.models import ReportReason, Site, Thread
 from commentsvc.core import kept, links
-from commentsvc.core.kept import KeptLRU
+from commentsvc.core.kept import KeptLRU, SizedLRU
 from commentsvc.moderation import rules
 
 # Replies shown before "Show N more replies".
@@ -45,38 +43,9 @@ _SENTINEL = 987654321  # a comment id in URL templates, replaced by each comment
 EXTENSION = "commentsvc.fragments"
 
 
-class FragmentCache:
-    """Least recently used entries go first once their sizes pass max_bytes in total.
-    An entry is a comment's fragment (Markup), a kept subtree (Kept) or a kept page
-    shell (comments/shell.py); each is put with the bytes it takes."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._data: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Any:
-        with self._lock:
-            found = self._data.get(key)
-            if found is None:
-                return None
-            self._data.move_to_end(key)
-            return found[0]
-
-    def put(self, key: Hashable, value: Any, size: int) -> None:
-        with self._lock:
-            old = self._data.pop(key, None)
-            if old is not None:
-                self._size -= old[1]
-            self._data[key] = (value, size)
-            self._size += size
-            while self._size > self.max_bytes and self._data:
-                _key, (_value, dropped) = self._data.popitem(last=False)
-                self._size -= dropped
-
-    def __len__(self) -> int:
-        return len(self._data)
+# An entry is a comment's fragment (Markup), a kept subtree (Kept) or a kept page shell
+# (comments/shell.py); each is put with the bytes it takes.
+FragmentCache = SizedLRU[Any]
 
 
 def fragments() -> FragmentCache:

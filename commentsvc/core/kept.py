@@ -1,10 +1,11 @@
-"""A per-process memory of made things, bounded by how many it holds."""
+"""Per-process memories of made things: bounded by how many they hold (KeptLRU) or by
+the bytes they take (SizedLRU); the least recently used go first."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Generic, TypeVar
 
 from flask import current_app
@@ -46,6 +47,52 @@ class KeptLRU(Generic[V]):
     def values(self) -> list[V]:
         with self._lock:
             return list(self._data.values())
+
+
+class SizedLRU(Generic[V]):
+    """Values put with the bytes they take; the least recently used go first once the
+    total passes max_bytes, and a value larger than max_bytes is not kept at all. Safe to
+    share between a worker's threads. on_change, if given, hears each put's change in
+    bytes and in entries (e.g. to move metrics gauges)."""
+
+    def __init__(self, max_bytes: int, on_change: Callable[[int, int], None] | None = None) -> None:
+        self.max_bytes = max_bytes
+        self._on_change = on_change
+        self._data: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> V | None:
+        with self._lock:
+            found = self._data.get(key)
+            if found is None:
+                return None
+            self._data.move_to_end(key)
+            return found[0]
+
+    def put(self, key: Hashable, value: V, size: int) -> None:
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            before, count = self._size, len(self._data)
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._size -= old[1]
+            self._data[key] = (value, size)
+            self._size += size
+            while self._size > self.max_bytes:
+                _key, (_value, dropped) = self._data.popitem(last=False)
+                self._size -= dropped
+            if self._on_change is not None:
+                self._on_change(self._size - before, len(self._data) - count)
+
+    @property
+    def size(self) -> int:
+        """The bytes the kept values take, as they were put."""
+        return self._size
+
+    def __len__(self) -> int:
+        return len(self._data)
 
 
 def in_app(name: str, max_entries: int) -> KeptLRU[V]:
