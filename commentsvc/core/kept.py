@@ -51,7 +51,8 @@ class KeptLRU(Generic[V]):
 
 class SizedLRU(Generic[V]):
     """Values put with the bytes they take; the least recently used go first once the
-    total passes max_bytes, and a value larger than max_bytes is not kept at all. Safe to
+    total passes max_bytes. A value larger than max_bytes is not kept at all (and the key's
+    older value goes, so get never answers with what put replaced). Safe to
     share between a worker's threads. on_change, if given, hears each put's change in
     bytes and in entries (e.g. to move metrics gauges)."""
 
@@ -71,15 +72,14 @@ class SizedLRU(Generic[V]):
             return found[0]
 
     def put(self, key: Hashable, value: V, size: int) -> None:
-        if size > self.max_bytes:
-            return
         with self._lock:
             before, count = self._size, len(self._data)
             old = self._data.pop(key, None)
             if old is not None:
                 self._size -= old[1]
-            self._data[key] = (value, size)
-            self._size += size
+            if size <= self.max_bytes:
+                self._data[key] = (value, size)
+                self._size += size
             while self._size > self.max_bytes:
                 _key, (_value, dropped) = self._data.popitem(last=False)
                 self._size -= dropped

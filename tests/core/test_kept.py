@@ -52,6 +52,16 @@ def test_a_value_larger_than_the_whole_budget_is_not_kept_and_drops_nothing():
     assert len(cache) == 1
 
 
+def test_an_oversized_replacement_drops_the_older_value_of_its_key():
+    cache: SizedLRU[str] = SizedLRU(max_bytes=300)
+    cache.put("a", "A", 100)
+    cache.put("b", "B", 100)
+    cache.put("a", "A-too-big", 301)
+    assert cache.get("a") is None
+    assert cache.get("b") == "B"
+    assert (cache.size, len(cache)) == (100, 1)
+
+
 def test_each_put_reports_its_change_in_bytes_and_entries():
     changes: list[tuple[int, int]] = []
     cache: SizedLRU[str] = SizedLRU(300, lambda size, count: changes.append((size, count)))
