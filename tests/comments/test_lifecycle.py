@@ -93,3 +93,32 @@ def test_count_and_version_follow_every_change(app):
         "delete",
         "ban",
     ]
+
+
+def _thread_row(app, thread_id: int) -> dict[str, object]:
+    with app.app_context():
+        row = db.session.execute(select(Thread.__table__).where(Thread.id == thread_id)).one()
+        return dict(row._mapping)
+
+
+def test_a_post_moves_only_its_threads_count_and_version(app):
+    # On PostgreSQL the INSERT and the thread's change are one statement: it must touch
+    # nothing else of the thread (its created_at shares a name with the comment's), nor
+    # any other thread, and hand back the comment as stored.
+    ids = build_world(app)
+    before, other_before = _thread_row(app, ids.thread), _thread_row(app, ids.other_thread)
+    with app.app_context():
+        thread = get(Thread, ids.thread)
+        comment = posting.post_comment(reader(ids.alice), thread, thread.site, "Well *put*.")
+        # The session's thread and comment carry what the database now has.
+        assert (thread.version, thread.comment_count) == (before["version"] + 1, 1)
+        assert comment.id is not None
+        assert (comment.score, comment.pinned) == (0, False)
+        assert comment.body_html == "<p>Well <em>put</em>.</p>"
+        stored = db.session.execute(select(Comment.__table__).where(Comment.id == comment.id)).one()
+        assert stored.created_at == comment.created_at
+        assert stored.status == CommentStatus.APPROVED
+        assert stored.search_text == comment.search_text != ""
+    after = _thread_row(app, ids.thread)
+    assert after == {**before, "version": before["version"] + 1, "comment_count": 1}
+    assert _thread_row(app, ids.other_thread) == other_before
