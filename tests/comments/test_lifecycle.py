@@ -4,6 +4,8 @@ every visible change gives the thread a new version (which the page cache trusts
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 
 from commentsvc.accounts import profile
@@ -95,7 +97,7 @@ def test_count_and_version_follow_every_change(app):
     ]
 
 
-def _thread_row(app, thread_id: int) -> dict[str, object]:
+def _thread_row(app, thread_id: int) -> dict[str, Any]:
     with app.app_context():
         row = db.session.execute(select(Thread.__table__).where(Thread.id == thread_id)).one()
         return dict(row._mapping)
