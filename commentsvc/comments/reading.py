@@ -109,6 +109,9 @@ class ThreadPage:
     # ids in it; None for the viewer's own copy.
     subtrees: list[Subtree | None] | None = None
     stake: _Stake | None = None
+    # When every subtree on the page is shared (the viewer has a stake in none): the
+    # kept page's key and every id on it, so the page's rendering can be kept whole.
+    whole: Whole | None = None
 
     @property
     def banned(self) -> bool:
@@ -128,6 +131,8 @@ class ThreadPage:
 
 # A subtree every reader without a stake in it sees alike: what it shows, and its ids.
 Subtree = tuple["Shown", frozenset[int]]
+# A page every reader without a stake in it sees alike: its kept page's key, its ids.
+Whole = tuple[tuple[Any, ...], frozenset[int]]
 
 
 _VIEWER = bindparam("viewer_id", type_=Integer)
@@ -365,6 +370,9 @@ class _SharedPage:
             self.ids.append(frozenset(ids))
             self.authors.append(frozenset(self.rows[i].author_id for i in ids) - {None})
             self.shown.append(Shown(top))
+        self.subtrees: list[Subtree | None] = list(zip(self.shown, self.ids, strict=True))
+        self.all_ids = frozenset().union(*self.ids)
+        self.all_authors = frozenset().union(*self.authors)
         self.next_cursor = _encode_cursor(rows.tops[-1], sort) if rows.more and rows.tops else None
 
     def personal(
@@ -572,6 +580,19 @@ def read_thread(
         next_cursor = _encode_cursor(rows.tops[-1], sort) if more else None
         return ThreadPage(own, next_cursor, sort, stake.reported, None, stake)
     shared = _shared_page(thread, sort, after, page_size)
+    if viewer_id is None or (
+        viewer_id not in shared.all_authors and shared.all_ids.isdisjoint(stake.votes)
+    ):
+        # No stake anywhere on the page (most readers of most pages): everyone's page.
+        return ThreadPage(
+            list(shared.views),
+            shared.next_cursor,
+            sort,
+            stake.reported,
+            list(shared.subtrees),
+            stake,
+            (shared.key, shared.all_ids),
+        )
     comments: list[CommentView] = []
     subtrees: list[Subtree | None] = []
     for view, ids, authors, key in zip(

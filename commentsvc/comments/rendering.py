@@ -274,6 +274,7 @@ class _Layer:
         self,
         comments: Iterable[reading.CommentView],
         subtrees: Iterable[reading.Subtree | None] | None = None,
+        whole: reading.Whole | None = None,
     ) -> list[bytes]:
         """The top-level comments with their replies, as UTF-8 pieces with this reader's
         CSRF token in place. A subtree with nothing of this reader's in it (no own
@@ -282,13 +283,26 @@ class _Layer:
         the subtree that changed is rendered again, and a page encodes only what it
         renders. subtrees (see reading.ThreadPage) name the shared ones by what they
         show, worked out once per thread version; without them, _subtree_key works it
-        out."""
+        out. whole (reading.ThreadPage): every subtree is shared, and so is the page,
+        kept as one (put together from the kept subtrees) when nothing on it is special
+        to this reader: one lookup instead of one per comment."""
         context = self.context()
         special = self.special_ids()
         csrf = self.csrf.encode() if self.reader is not None else b""
-        out: list[bytes] = []
         comments = list(comments)
         kept = list(subtrees) if subtrees is not None else [None] * len(comments)
+        if whole is not None and whole[1].isdisjoint(special):
+            page_key = (context, "page", whole[0])
+            found: Kept | None = self.cache.get(page_key)
+            if found is None:
+                found = _joined(
+                    self.shared(c, subtree[0], context)
+                    for c, subtree in zip(comments, kept, strict=True)
+                    if subtree is not None  # always, with whole
+                )
+                self.cache.put(page_key, found, sum(map(len, found)) + 200)
+            return [csrf.join(found)]
+        out: list[bytes] = []
         for c, subtree in zip(comments, kept, strict=True):
             key: reading.Shown | None
             if subtree is not None:
@@ -297,13 +311,18 @@ class _Layer:
                 key = _subtree_key(c, special)
             if key is None:
                 out.append(self.own(self.item(c)))
-                continue
-            found: Kept | None = self.cache.get((context, key))
-            if found is None:
-                found = _keep(self.item(c))
-                self.cache.put((context, key), found, sum(map(len, found)) + 200)
-            out.append(csrf.join(found))
+            else:
+                out.append(csrf.join(self.shared(c, key, context)))
         return out
+
+    def shared(self, c: reading.CommentView, key: reading.Shown, context: tuple[Any, ...]) -> Kept:
+        """A subtree every reader of this page sees alike (key says what it shows): kept,
+        or rendered and kept."""
+        found: Kept | None = self.cache.get((context, key))
+        if found is None:
+            found = _keep(self.item(c))
+            self.cache.put((context, key), found, sum(map(len, found)) + 200)
+        return found
 
     def own(self, html: str) -> bytes:
         """A piece rendered for this reader alone, with their CSRF token, encoded."""
@@ -486,6 +505,16 @@ def _keep(html: str) -> Kept:
     return tuple(piece.encode() for piece in html.split(_CSRF_PLACEHOLDER))
 
 
+def _joined(subtrees: Iterable[Kept]) -> Kept:
+    """Kept subtrees one after the other, as one Kept (a reader's token goes between
+    the pieces of each, as before)."""
+    out: list[list[bytes]] = [[]]
+    for pieces in subtrees:
+        out[-1].append(pieces[0])
+        out.extend([piece] for piece in pieces[1:])
+    return tuple(b"".join(run) for run in out)
+
+
 def _subtree_key(top: reading.CommentView, special: set[int]) -> reading.Shown | None:
     """What a subtree shows, for a subtree not kept with its page; None
     when the reader has a stake in it (their own comment or vote, a report, a chosen or
@@ -533,14 +562,15 @@ def thread_items(
     failed: dict[str, Any] | None = None,
     may_post: bool = True,
     subtrees: Iterable[reading.Subtree | None] | None = None,
+    whole: reading.Whole | None = None,
 ) -> list[bytes]:
     """The <li> of each comment, with replies, as this reader sees them, in UTF-8
     pieces; may_post False when the reader may not post now (no Reply links then);
-    subtrees as reading.ThreadPage gives them."""
+    subtrees and whole as reading.ThreadPage gives them."""
     layer = _Layer(
         site, thread, reader, failed or {}, _chosen("report"), _chosen("reply"), may_post
     )
-    return layer.page(comments, subtrees)
+    return layer.page(comments, subtrees, whole)
 
 
 def comment_items(

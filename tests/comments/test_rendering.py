@@ -439,3 +439,36 @@ def test_made_up_page_urls_do_not_fill_the_kept_links(app, alice, monkeypatch):
     assert len(kept_paths) <= 5
     assert not any("x" * 100 in str(key) for key in kept_links)
     assert not any("x" * 100 in value for value in kept_paths.values())
+
+
+def test_a_page_nobody_has_a_stake_in_is_kept_whole_with_each_readers_token(
+    app, alice, bob, site_id, monkeypatch
+):
+    carol = widget(app, "carol@example.org", "Carol", site_id)
+    ids = [posted(alice, f"comment {n}") for n in range(3)]
+    looked_up: list[int] = []
+    original = rendering._Layer.shared
+
+    def counting(self, c, key, context):
+        looked_up.append(c.id)
+        return original(self, c, key, context)
+
+    monkeypatch.setattr(rendering._Layer, "shared", counting)
+    first = bob.get(PAGE).text
+    assert sorted(looked_up) == ids  # put together from the subtrees, once
+    looked_up.clear()
+    bob_again, carols = bob.get(PAGE).text, carol.get(PAGE).text
+    assert looked_up == []  # then served whole, to every reader without a stake
+    assert bob_again == first
+    assert len(csrf_tokens(bob_again)) == len(csrf_tokens(carols)) == 1
+    assert csrf_tokens(bob_again) != csrf_tokens(carols)
+    assert "csrf-" not in carols
+    assert comment_ids(carol.get(PAGE)) == ids
+    # A stake (here a vote) takes the reader off the whole page, to their own copy of
+    # that subtree; the others keep theirs.
+    assert act(carol, "vote", ids[0], value="1").status_code == 303
+    assert 'aria-pressed="true"' in item(carol.get(PAGE).text, ids[0])
+    assert 'aria-pressed="true"' not in bob.get(PAGE).text
+    # A new comment is on the next whole page at once.
+    late = posted(alice, "a late one")
+    assert comment_ids(bob.get(PAGE)) == [*ids, late]

@@ -170,7 +170,14 @@ def _render_thread(
     g.my_reports = page.reported
     # Kept fragments and this reader's controls (comments/rendering.py).
     items = rendering.thread_items(
-        site, thread_row, reader, page.comments, failed, refusal is None, page.subtrees
+        site,
+        thread_row,
+        reader,
+        page.comments,
+        failed,
+        refusal is None,
+        page.subtrees,
+        page.whole,
     )
     comments = rendering.comment_list(site, thread_row, page, items)
     html: str | bytes
