@@ -66,11 +66,15 @@ NAMING_CONVENTION = {
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # SQLite enforces foreign keys (and so ON DELETE CASCADE) only when asked,
-    # and WAL lets readers proceed while a write is in progress.
+    # and WAL lets readers proceed while a write is in progress. In WAL, NORMAL syncs at
+    # checkpoints instead of at every commit (about 0.2 ms a commit on SSD): the database
+    # stays consistent, and a commit survives a crash of the service; only a power cut or
+    # an OS crash may lose the last ones (README, "Backups").
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
 
