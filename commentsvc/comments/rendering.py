@@ -296,7 +296,7 @@ class _Layer:
             found: Kept | None = self.cache.get(page_key)
             if found is None:
                 found = _joined(
-                    self.shared(c, subtree[0], context)
+                    self.kept((context, subtree[0]), c)
                     for c, subtree in zip(comments, kept, strict=True)
                     if subtree is not None  # always, with whole
                 )
@@ -309,19 +309,24 @@ class _Layer:
                 key = subtree[0] if subtree[1].isdisjoint(special) else None
             else:
                 key = _subtree_key(c, special)
-            if key is None:
+            if key is not None:
+                out.append(csrf.join(self.kept((context, key), c)))
+                continue
+            # The reader's own copy: kept for them too, by everything it shows them
+            # (their votes, own comments, edit windows), unless a form is open in it.
+            mine = _own_key(c, special) if self.reader is not None else None
+            if mine is None:
                 out.append(self.own(self.item(c)))
             else:
-                out.append(csrf.join(self.shared(c, key, context)))
+                out.append(csrf.join(self.kept((context, "own", mine), c)))
         return out
 
-    def shared(self, c: reading.CommentView, key: reading.Shown, context: tuple[Any, ...]) -> Kept:
-        """A subtree every reader of this page sees alike (key says what it shows): kept,
-        or rendered and kept."""
-        found: Kept | None = self.cache.get((context, key))
+    def kept(self, key: tuple[Any, ...], c: reading.CommentView) -> Kept:
+        """c's subtree, rendered once for what key says it shows, then kept."""
+        found: Kept | None = self.cache.get(key)
         if found is None:
             found = _keep(self.item(c))
-            self.cache.put((context, key), found, sum(map(len, found)) + 200)
+            self.cache.put(key, found, sum(map(len, found)) + 200)
         return found
 
     def own(self, html: str) -> bytes:
@@ -526,6 +531,24 @@ def _subtree_key(top: reading.CommentView, special: set[int]) -> reading.Shown |
             return None
         stack.extend(c.replies)
     return reading.Shown(top)
+
+
+def _own_key(top: reading.CommentView, special: set[int]) -> tuple[Any, ...] | None:
+    """Everything a subtree shows to the reader it was read for: what it shows everyone
+    (as reading.Shown), with the reader's votes, own comments, their text and edit
+    windows; None when it holds a comment special to this page (a report, a chosen or
+    refused form), which is never kept."""
+    value: list[Any] = []
+    stack = [top]
+    while stack:
+        c = stack.pop()
+        if c.id in special:
+            return None
+        fields = (c.id, c.status, c.score, c.depth, c.pinned, c.author_id, c.author_name)
+        value.append((*fields, c.created_at, c.edited_at, c.body_html, len(c.replies)))
+        value.append((c.my_vote, c.is_mine, c.can_edit, c.source))
+        stack.extend(reversed(c.replies))
+    return tuple(value)
 
 
 def thread_path(site: Site, thread: Thread) -> str:

@@ -447,13 +447,13 @@ def test_a_page_nobody_has_a_stake_in_is_kept_whole_with_each_readers_token(
     carol = widget(app, "carol@example.org", "Carol", site_id)
     ids = [posted(alice, f"comment {n}") for n in range(3)]
     looked_up: list[int] = []
-    original = rendering._Layer.shared
+    original = rendering._Layer.kept
 
-    def counting(self, c, key, context):
+    def counting(self, key, c):
         looked_up.append(c.id)
-        return original(self, c, key, context)
+        return original(self, key, c)
 
-    monkeypatch.setattr(rendering._Layer, "shared", counting)
+    monkeypatch.setattr(rendering._Layer, "kept", counting)
     first = bob.get(PAGE).text
     assert sorted(looked_up) == ids  # put together from the subtrees, once
     looked_up.clear()
@@ -472,3 +472,41 @@ def test_a_page_nobody_has_a_stake_in_is_kept_whole_with_each_readers_token(
     # A new comment is on the next whole page at once.
     late = posted(alice, "a late one")
     assert comment_ids(bob.get(PAGE)) == [*ids, late]
+
+
+def test_a_readers_own_copy_of_a_subtree_is_kept_until_what_it_shows_them_changes(
+    app, alice, bob, monkeypatch
+):
+    ids = [posted(alice, f"comment {n}") for n in range(3)]
+    mine = posted(bob, "my own words", parent_id=str(ids[2]))
+    assert act(bob, "vote", ids[0], value="1").status_code == 303
+    rendered: list[int] = []
+    original = rendering._Layer.item
+
+    def counting(self, c):
+        if c.depth == 0:
+            rendered.append(c.id)
+        return original(self, c)
+
+    monkeypatch.setattr(rendering._Layer, "item", counting)
+    first = bob.get(PAGE).text
+    assert sorted(rendered) == ids  # his first look at the page
+    rendered.clear()
+    again = bob.get(PAGE).text
+    assert rendered == []  # both kept for him
+    assert csrf_tokens(again) == csrf_tokens(first)
+    assert 'aria-pressed="true"' in item(again, ids[0])
+    assert ">Edit<" in item(again, mine)
+    # Another vote: that copy again, showing it.
+    assert act(bob, "vote", ids[0], value="-1").status_code == 303
+    rendered.clear()
+    voted = bob.get(PAGE).text
+    assert ids[0] in rendered
+    assert 'value="0" class="vote" aria-label="Vote down" aria-pressed="true"' in item(
+        voted, ids[0]
+    )
+    # The edit window closes: the kept copy with the Edit form is not served any more.
+    with app.app_context():
+        db.session.execute(update(Site).values(edit_window_seconds=0))
+        db.session.commit()
+    assert ">Edit<" not in item(bob.get(PAGE).text, mine)
