@@ -283,9 +283,11 @@ class _Layer:
         the subtree that changed is rendered again, and a page encodes only what it
         renders. subtrees (see reading.ThreadPage) name the shared ones by what they
         show, worked out once per thread version; without them, _subtree_key works it
-        out. whole (reading.ThreadPage): every subtree is shared, and so is the page,
-        kept as one (put together from the kept subtrees) when nothing on it is special
-        to this reader: one lookup instead of one per comment."""
+        out. A subtree with the reader's own comments or votes is kept too, under
+        everything it shows them (_own_key), unless a form is open in it. whole
+        (reading.ThreadPage): every subtree is shared, and so is the page, kept as one
+        (put together from the kept subtrees) when nothing on it is special to this
+        reader: one lookup instead of one per comment."""
         context = self.context()
         special = self.special_ids()
         csrf = self.csrf.encode() if self.reader is not None else b""
