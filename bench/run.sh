@@ -8,7 +8,8 @@
 # Scenarios: anonymous readers (widget page, the same page revalidated with its ETag and
 # answered 304, the widget's "anything new?" poll of an unchanged thread, answered 304,
 # JSON list, counts), a signed-in reader's first-party page and widget
-# page of the same thread, a moderator's queue, posting, and the widget page while one
+# page of the same thread (and the widget page of a reader with no comment or vote in
+# it), a moderator's queue, posting, and the widget page while one
 # request in fifty posts to that thread, for anonymous and for signed-in readers.
 # bench/render.py times the same pages in-process (and the re-render after a post).
 # Needs wrk (apt-get install wrk). Prints req/s, p50, p99 per scenario and the
@@ -75,6 +76,9 @@ cookie="$(head -n1 "$OUT/session.txt")"
 embed_cookie="$(sed -n 3p "$OUT/session.txt")"
 run signed-in-page-200 -H "Cookie: $cookie" "$base/threads/bench/t/big"
 run signed-in-widget-200 -H "Cookie: $embed_cookie" "$frame"
+# A signed-in reader with no comment or vote on the page (most readers of most articles).
+quiet_cookie="$(sed -n 4p "$OUT/session.txt")"
+run signed-in-widget-no-stake -H "Cookie: $quiet_cookie" "$frame"
 run moderator-queue -H "Cookie: $cookie" "$base/moderation/"
 run post-comment -s bench/post.lua "$base/api/v1/sites/bench/threads/a1/comments"
 run read-while-posting -s bench/read_while_posting.lua "$frame"

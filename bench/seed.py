@@ -3,9 +3,10 @@ comments waiting in the moderation queue, on a site with every moderation rule o
 
 Usage: python bench/seed.py DATABASE_URL OUT_DIR
 Writes OUT_DIR/session.txt with a signed-in session cookie and its CSRF token, for the
-signed-in, posting and moderator benchmarks (the reader, r0, is also an admin), and on
-its third line the same reader's widget session cookie (signed in to the bench site's
-widget, as the sign-in popup does).
+signed-in, posting and moderator benchmarks (the reader, r0, is also an admin); on its
+third line the same reader's widget session cookie (signed in to the bench site's widget,
+as the sign-in popup does), and on its fourth the widget session cookie of a reader with
+no comment or vote in the big thread.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ SUSPICIOUS = ("casino", "crypto", "loan", "pills", "giveaway")
 BANNED = ("slur", "threat", "doxx")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "benchmark passphrase of some length"
+QUIET = "quiet@example.org"
 # The admin's authenticator app (a fresh secret each seeding).
 TOTP_SECRET = pyotp.random_base32()
 WORDS = (
@@ -156,9 +158,20 @@ def write_session(app: Flask, site_id: int, path: Path) -> None:
     assert token, "sign-in failed: no CSRF token on the account page"
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     assert cookie is not None
-    # The same reader signed in to the bench site's widget (its own cookie, under /embed).
+    lines = [f"{cookie.key}={cookie.value}", token.group(1)]
+    # The same reader signed in to the bench site's widget (its own cookie, under /embed),
+    # then a reader with no comment or vote in the big thread.
+    for email in ("r0@example.org", QUIET):
+        lines.append(widget_cookie(app, email, site_id))
+    path.write_text("\n".join(lines) + "\n")
+
+
+def widget_cookie(app: Flask, email: str, site_id: int) -> str:
+    """The widget's session cookie of the reader with this address, signed in to the
+    widget of site_id as the sign-in popup does, as NAME=VALUE."""
+    client = app.test_client()
     with app.app_context():
-        signed_in = db.session.scalar(db.select(Reader).filter_by(email="r0@example.org"))
+        signed_in = db.session.scalar(db.select(Reader).filter_by(email=email))
         assert signed_in is not None
         code = widget_sign_in.create_embed_code(signed_in, site_id)
     exchange = client.post(
@@ -171,7 +184,7 @@ def write_session(app: Flask, site_id: int, path: Path) -> None:
     assert first.status_code == 200, first.status_code
     embed = client.get_cookie("commentsvc_embed", path="/embed")
     assert embed is not None
-    path.write_text(f"{cookie.key}={cookie.value}\n{token.group(1)}\n{embed.key}={embed.value}\n")
+    return f"{embed.key}={embed.value}"
 
 
 def main() -> None:
@@ -219,6 +232,16 @@ def main() -> None:
             db.session.flush()
             readers.append(reader.id)
         db.session.add(TotpFactor(reader_id=readers[0], secret=TOTP_SECRET, confirmed_at=utcnow()))
+        # A reader who has not taken part in any thread (most readers of most articles).
+        db.session.add(
+            Reader(
+                email=QUIET,
+                display_name="Quiet Reader",
+                display_name_key=display_name_key("Quiet Reader"),
+                password_hash=hashed,
+                email_verified_at=utcnow(),
+            )
+        )
         add_thread("big", 200, readers, rng, site.id)
         for n in range(1000):
             add_thread(f"a{n}", 10, readers, rng, site.id, pending=1 if n < 200 else 0)
