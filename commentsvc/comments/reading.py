@@ -402,11 +402,16 @@ class Shown:
         stack = [top]
         while stack:
             c = stack.pop()
-            fields = (c.id, c.status, c.score, c.depth, c.pinned, c.author_id, c.author_name)
-            value.append((*fields, c.created_at, c.edited_at, c.body_html, len(c.replies)))
+            value.append(Shown.of(c))
             stack.extend(reversed(c.replies))
         self.value = tuple(value)
         self._hash = hash(self.value)
+
+    @staticmethod
+    def of(c: CommentView) -> tuple[Any, ...]:
+        """What one comment shows a reader with no stake in it (not its replies)."""
+        fields = (c.id, c.status, c.score, c.depth, c.pinned, c.author_id, c.author_name)
+        return (*fields, c.created_at, c.edited_at, c.body_html, len(c.replies))
 
     def __hash__(self) -> int:
         return self._hash

@@ -546,9 +546,7 @@ def _own_key(top: reading.CommentView, special: set[int]) -> tuple[Any, ...] | N
         c = stack.pop()
         if c.id in special:
             return None
-        fields = (c.id, c.status, c.score, c.depth, c.pinned, c.author_id, c.author_name)
-        value.append((*fields, c.created_at, c.edited_at, c.body_html, len(c.replies)))
-        value.append((c.my_vote, c.is_mine, c.can_edit, c.source))
+        value.append((reading.Shown.of(c), c.my_vote, c.is_mine, c.can_edit, c.source))
         stack.extend(reversed(c.replies))
     return tuple(value)
 

@@ -367,18 +367,24 @@ def test_the_token_in_a_kept_subtree_works_for_its_reader_only(smtp_server, tmp_
     assert 'aria-pressed="true"' in item(carol.get(PAGE).text, cid)
 
 
-def test_after_a_new_comment_only_its_subtree_is_rendered_again(app, alice, bob, monkeypatch):
-    ids = [posted(alice, f"comment {n}") for n in range(4)]
-    bob.get(PAGE)  # every subtree kept
+def rendered_subtrees(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The ids of the top-level comments whose subtrees are rendered from now on."""
     rendered: list[int] = []
     original = rendering._Layer.item
 
-    def counting(self, c):
+    def counting(self: rendering._Layer, c: reading.CommentView) -> str:
         if c.depth == 0:
             rendered.append(c.id)
         return original(self, c)
 
     monkeypatch.setattr(rendering._Layer, "item", counting)
+    return rendered
+
+
+def test_after_a_new_comment_only_its_subtree_is_rendered_again(app, alice, bob, monkeypatch):
+    ids = [posted(alice, f"comment {n}") for n in range(4)]
+    bob.get(PAGE)  # every subtree kept
+    rendered = rendered_subtrees(monkeypatch)
     bob.get(PAGE)
     assert rendered == []
     reply = posted(alice, "a late reply", parent_id=str(ids[1]))
@@ -480,15 +486,7 @@ def test_a_readers_own_copy_of_a_subtree_is_kept_until_what_it_shows_them_change
     ids = [posted(alice, f"comment {n}") for n in range(3)]
     mine = posted(bob, "my own words", parent_id=str(ids[2]))
     assert act(bob, "vote", ids[0], value="1").status_code == 303
-    rendered: list[int] = []
-    original = rendering._Layer.item
-
-    def counting(self, c):
-        if c.depth == 0:
-            rendered.append(c.id)
-        return original(self, c)
-
-    monkeypatch.setattr(rendering._Layer, "item", counting)
+    rendered = rendered_subtrees(monkeypatch)
     first = bob.get(PAGE).text
     assert sorted(rendered) == ids  # his first look at the page
     rendered.clear()
