@@ -16,7 +16,7 @@ from commentsvc.accounts.models import Reader
 from commentsvc.core.extensions import db
 from commentsvc.core.mail import deliver_pending
 from tests.conftest import Inbox, body_of, build_app, link_in
-from tests.factories import PASSWORD, make_reader, sign_in
+from tests.factories import PASSWORD, make_reader, sign_in, without_tokens
 
 NEW_PASSWORD = "a brand new passphrase for me"
 RESET_PAGE = "/auth/reset/new-password"
@@ -54,7 +54,9 @@ def test_reset_request_looks_the_same_for_known_and_unknown_addresses(app, clien
     unknown = client.post("/auth/reset", data={"email": "nobody@example.org"})
 
     assert known.status_code == unknown.status_code == 200
-    assert known.text.replace("known@", "X@") == unknown.text.replace("nobody@", "X@")
+    assert without_tokens(known.text.replace("known@", "X@")) == without_tokens(
+        unknown.text.replace("nobody@", "X@")
+    )
     assert deliver() == (1, 0)
     assert inbox.to("known@example.org")
     assert not inbox.to("nobody@example.org")
