@@ -13,8 +13,8 @@ from markupsafe import Markup, escape
 
 # Readers whose account is gone, and deleted comments: a neutral outline of a person.
 NEUTRAL = Markup(
-    '<svg class="avatar neutral" aria-hidden="true" focusable="false" viewBox="0 0 32 32"'
-    ' width="32" height="32"><circle class="bg" cx="16" cy="16" r="16"/>'
+    '<svg class="avatar neutral" aria-hidden="true" viewBox="0 0 32 32" width="32" height="32">'
+    '<circle class="bg" cx="16" cy="16" r="16"/>'
     '<circle class="fg" cx="16" cy="12.5" r="5.5"/>'
     '<path class="fg" d="M6.5 26.5c1.8-5 5.3-7.5 9.5-7.5s7.7 2.5 9.5 7.5z"/></svg>'
 )
@@ -36,13 +36,13 @@ def hue(reader_id: int) -> int:
 
 def avatar(reader_id: int | None, name: str | None) -> Markup:
     """The avatar of a reader (NEUTRAL without one). The dark background keeps the
-    white initials readable on every hue."""
+    white initials readable on every hue. How the initials are drawn (white, bold,
+    centred) is in the style sheet: a page of comments says it once."""
     if reader_id is None or not name or not initials(name):
         return NEUTRAL
     # Only numbers and escaped initials go into the markup.
     return Markup(  # noqa: S704
-        '<svg class="avatar" aria-hidden="true" focusable="false" viewBox="0 0 32 32"'
-        ' width="32" height="32"><circle cx="16" cy="16" r="16"'
-        f' fill="hsl({hue(reader_id)} 55% 32%)"/><text x="16" y="21" text-anchor="middle"'
-        f' font-size="13" font-weight="600" fill="#fff">{escape(initials(name))}</text></svg>'
+        '<svg class="avatar" aria-hidden="true" viewBox="0 0 32 32" width="32" height="32">'
+        f'<circle cx="16" cy="16" r="16" fill="hsl({hue(reader_id)} 55% 32%)"/>'
+        f'<text x="16" y="21">{escape(initials(name))}</text></svg>'
     )

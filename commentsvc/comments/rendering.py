@@ -404,20 +404,20 @@ class _Layer:
         return "".join(parts)
 
     def votes(self, c: reading.CommentView) -> str:
-        """One form with both buttons around the score; a pressed button sends 0 (undo)."""
+        """Both buttons around the score; a pressed button sends 0 (undo). They send the
+        page's one vote form (#vote-form in embed/thread.html, with the token and the way
+        back) to this comment's address: a page of comments says those fields once."""
         lab = self.labels
+        action = self.url("vote", c.id)
         buttons = []
         for value, sign, name in ((1, "▲", lab.vote_up), (-1, "▼", lab.vote_down)):
             pressed = c.my_vote == value
             buttons.append(
-                f'<button type="submit" name="value" value="{0 if pressed else value}"'
-                f' class="vote" aria-label="{name}"'
+                f'<button form="vote-form" formaction="{action}" name="value"'
+                f' value="{0 if pressed else value}" class="vote" aria-label="{name}"'
                 f' aria-pressed="{"true" if pressed else "false"}">{sign}</button>'
             )
-        return (
-            f'<form method="post" class="inline votes" action="{self.url("vote", c.id)}">'
-            f"{self.hidden}{buttons[0]}{self.score(c)}{buttons[1]}</form>"
-        )
+        return f'<span class="votes">{buttons[0]}{self.score(c)}{buttons[1]}</span>'
 
     def score(self, c: reading.CommentView) -> str:
         return f'<span class="score" aria-label="{self.labels.score}">{c.score}</span>'

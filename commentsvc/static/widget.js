@@ -39,8 +39,13 @@
   var ACTION = /\/(?:embed|threads)\/[^/]+\/c\/(\d+)\/(edit|delete|vote|report)\//;
   var POST = /\/(?:embed|threads)\/[^/]+\/t\//;
 
-  function kindOf(form) {
-    var path = new URL(form.action, location.href).pathname, m = ACTION.exec(path);
+  // Where a form goes: its own address, or the one its button names (a vote button
+  // sends the page's one vote form to its comment's address).
+  function actionOf(form, button) {
+    return button && button.hasAttribute("formaction") ? button.formAction : form.action;
+  }
+  function kindOf(form, button) {
+    var path = new URL(actionOf(form, button), location.href).pathname, m = ACTION.exec(path);
     if (m) return m[2];
     return POST.test(path) && form.elements.body ? "post" : null;
   }
@@ -118,8 +123,8 @@
   }
   var errors = 0;
   function showError(form, message, field) {
-    var el = form.elements[field];
-    if (!el || !el.tagName) el = form.elements.body || form.querySelector("textarea");
+    var el = form.elements ? form.elements[field] : null;
+    if (!el || !el.tagName) el = (form.elements && form.elements.body) || form.querySelector("textarea");
     var p = document.createElement("p");
     p.className = "error";
     p.setAttribute("role", "alert");
@@ -215,38 +220,40 @@
     if (submitter && submitter.name && !values.has(submitter.name)) values.append(submitter.name, submitter.value);
     return new URLSearchParams(values);
   }
-  function send(form, kind, button) {
+  // place: where the answer goes (the form, or a vote button's comment controls).
+  function send(form, kind, button, place) {
     button = button || form.querySelector("button[type=submit], button:not([type])");
-    form.dataset.busy = "1";
+    place.dataset.busy = "1";
     // Not disabled: that would take the focus away from it. A busy form sends nothing.
     if (button) { button.setAttribute("aria-disabled", "true"); button.setAttribute("aria-busy", "true"); }
-    clearError(form);
-    fetch(form.action, {
+    clearError(place);
+    fetch(actionOf(form, button), {
       method: "POST",
       credentials: "same-origin",
       headers: { "X-Commentsvc-Fragment": "1", Accept: "application/json" },
       body: formBody(form, button)
     }).then(function (r) {
       return r.text().then(function (body) {
-        if (r.ok) return done(form, kind, body, r.headers.get("X-Commentsvc-Status"));
+        if (r.ok) return done(place, kind, body, r.headers.get("X-Commentsvc-Status"));
         var answer = {};
         try { answer = JSON.parse(body); } catch (e) { /* not ours: say it failed */ }
-        showError(form, answer.error, answer.field);
+        showError(place, answer.error, answer.field);
       });
     }).catch(function () {
-      showError(form, text.failed);
+      showError(place, text.failed);
     }).then(function () {
-      delete form.dataset.busy;
+      delete place.dataset.busy;
       if (button) { button.removeAttribute("aria-disabled"); button.removeAttribute("aria-busy"); }
       report();
     });
   }
 
   document.addEventListener("submit", function (event) {
-    var form = event.target, kind = kindOf(form);
+    var form = event.target, button = event.submitter, kind = kindOf(form, button);
     if (!kind || !root.contains(form) || !window.fetch) return;
     event.preventDefault();
-    if (!form.dataset.busy) send(form, kind, event.submitter);
+    var place = button && !form.contains(button) ? button.parentElement : form;
+    if (!place.dataset.busy) send(form, kind, button, place);
   });
 
   /* --- Write / Preview ----------------------------------------------------------------- */
