@@ -35,3 +35,10 @@ def session_token() -> str | None:
         return None
     token = session.get("_user_id")
     return token if isinstance(token, str) else None
+
+
+def loaded_reader_id() -> int | None:
+    """The signed-in reader's id once Flask-Login has loaded them (a rate limit's key,
+    say), else None: then session_token names them, for a query the request runs anyway."""
+    user = g.get("_login_user")
+    return int(user.id) if user is not None and user.is_authenticated else None

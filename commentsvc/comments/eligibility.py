@@ -10,20 +10,23 @@ count requests, not the reader's standing.)
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from flask import current_app, g
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select, true
+from sqlalchemy import Integer, Select, String, bindparam, select, true
+from sqlalchemy.orm import aliased
 
-from commentsvc.accounts.models import Reader
+from commentsvc.accounts.models import Reader, ReaderSession
 from commentsvc.comments.models import Site, Thread
 from commentsvc.consent import policies
 from commentsvc.consent.policies import Policy
 from commentsvc.core.errors import Forbidden
-from commentsvc.core.extensions import db
+from commentsvc.core.extensions import db, utcnow
 from commentsvc.moderation import rules, standing
 from commentsvc.moderation.standing import Standing
 
@@ -75,11 +78,71 @@ def _inputs_statement(of_standing: Select[Any]) -> Select[Any]:
 
 
 def inputs(reader: Reader, site: Site) -> Inputs:
-    """The reader's Inputs on the site, in one round trip."""
+    """The reader's Inputs on the site, in one round trip (none if this request read
+    them already: see alongside)."""
+    found = g.get(_PRELOADED, {}).pop((reader.id, site.id), None)
+    if found is not None:
+        row, limit = found
+        if limit >= standing.counted_up_to(site):
+            return _from_row(row, site)
     statement = _inputs_statement(standing.statement(site))
     rows = db.session.execute(statement, standing.parameters(reader.id, site)).all()
     pending = policies.pending_among((tuple(r[3:]) for r in rows if r[3] is not None), site.id)
     return Inputs(standing.from_row(rows[0][:3], site), tuple(pending))
+
+
+# --- read with the thread, for a post ----------------------------------------------------
+# A post's first query reads the site and the thread, and the session's reader when
+# Flask-Login has not loaded them yet (see comments.threads.find_thread); with alongside,
+# it reads the reader's Inputs too, so the rules cost no round trip of their own. The
+# statement names the site by that query's "slug" parameter and the reader by its
+# "token_hash" parameter (or by "reader_id"); approved comments are counted up to the
+# "limit" the site's rules needed on the last post (parameters), and inputs asks the
+# database again in the rare case they need more now.
+
+_PRELOADED = "preloaded_inputs"
+_COUNT_LIMITS = "commentsvc.count_limits"
+
+
+def alongside(statement: Select[*tuple[Any, ...]], by_token: bool) -> Select[*tuple[Any, ...]]:
+    """statement with the Inputs of a reader on the site the "slug" parameter names, as
+    four more columns (see preload): the reader whose session the "token_hash" parameter
+    names (by_token), else the one the "reader_id" parameter names."""
+    # Each subquery reads its own alias of the table: it never correlates with statement.
+    on_site = aliased(Site)
+    site_id = select(on_site.id).where(on_site.slug == bindparam("slug", type_=String))
+    reader_id: Any = bindparam("reader_id", type_=Integer)
+    if by_token:
+        session = aliased(ReaderSession)
+        by_hash = session.token_hash == bindparam("token_hash", type_=String)
+        reader_id = select(session.reader_id).where(by_hash).scalar_subquery()
+    ids = reader_id, site_id.scalar_subquery()
+    limit = bindparam("limit", type_=Integer)
+    return statement.add_columns(
+        *standing.facts(*ids, bindparam("now"), limit),
+        policies.packed_numbers_and_acceptances(ids[1], ids[0]).label("policy_rows"),
+    )
+
+
+def parameters(site_slug: str) -> dict[str, Any]:
+    """The values of the parameters alongside adds."""
+    limits: dict[str, int] = current_app.extensions.get(_COUNT_LIMITS, {})
+    return {"now": utcnow(), "limit": limits.get(site_slug, 0)}
+
+
+def preload(reader_id: int | None, site: Site, row: Sequence[Any], limit: int) -> None:
+    """This request read a reader's Inputs on the site with a statement of its own
+    (alongside: row is its four columns, limit the parameter's value): inputs takes them
+    from there, once. The site's rules say how far the next such statement counts."""
+    limits = current_app.extensions.setdefault(_COUNT_LIMITS, {})
+    limits[site.slug] = standing.counted_up_to(site)
+    if reader_id is not None:
+        g.setdefault(_PRELOADED, {})[(reader_id, site.id)] = (tuple(row), limit)
+
+
+def _from_row(row: Sequence[Any], site: Site) -> Inputs:
+    pending = policies.pending_among(policies.unpacked(row[3]), site.id)
+    return Inputs(standing.from_row(row[:3], site), tuple(pending))
 
 
 def refusal(

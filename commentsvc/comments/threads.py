@@ -29,7 +29,7 @@ from sqlalchemy import Select, String, and_, bindparam, null, select, true, unio
 from sqlalchemy.exc import IntegrityError
 
 from commentsvc.accounts import sessions
-from commentsvc.comments import lifecycle, sites
+from commentsvc.comments import eligibility, lifecycle, sites
 from commentsvc.comments.models import Comment, Site, Thread, TitleSource
 from commentsvc.core.errors import Forbidden, Invalid, RateLimited
 from commentsvc.core.extensions import db, limiter
@@ -58,39 +58,68 @@ _FIND_THREAD = (
 
 
 @cache
-def _find_thread_and_session() -> Select[Any]:
+def _find_thread_and_session(posting: bool) -> Select[Any]:
     """_FIND_THREAD with a session and its reader alongside (none if the token names
-    none): built once, on first use, when every model is mapped."""
-    return sessions.alongside(_FIND_THREAD)
+    none), and for a post that reader's inputs to the site's rules: built once, on first
+    use, when every model is mapped."""
+    statement = sessions.alongside(_FIND_THREAD)
+    return eligibility.alongside(statement, by_token=True) if posting else statement
+
+
+@cache
+def _find_thread_for_posting() -> Select[Any]:
+    """_FIND_THREAD with the inputs to the site's rules of the reader named by id."""
+    return eligibility.alongside(_FIND_THREAD, by_token=False)
 
 
 def find_thread(
-    site_slug: str, key: str, session_token: str | None = None
+    site_slug: str,
+    key: str,
+    session_token: str | None = None,
+    posting: bool = False,
+    reader_id: int | None = None,
 ) -> tuple[Site, Thread | None] | None:
     """The site and, if it exists yet, the thread: one query. None if there is no such site.
 
     With the token of the request's session cookie, the same query reads that session
     for the request's user loader (accounts.sessions.preload): a signed-in reader's
-    page asks the database once less."""
+    page asks the database once less. posting: the request posts a comment, and the
+    query reads the inputs to the site's rules (comments.eligibility.preload) of the
+    reader the token names, or without a token of reader_id (a reader loaded already)."""
+    params: dict[str, Any] = {"key": key, "slug": site_slug}
     if not sessions.usable_token(session_token):
-        row = db.session.execute(_FIND_THREAD, {"key": key, "slug": site_slug}).first()
-        return None if row is None else (row[0], row[1])
+        if not posting or reader_id is None:
+            row = db.session.execute(_FIND_THREAD, params).first()
+            return None if row is None else (row[0], row[1])
+        params.update(eligibility.parameters(site_slug), reader_id=reader_id)
+        row = db.session.execute(_find_thread_for_posting(), params).first()
+        if row is None:
+            return None
+        eligibility.preload(reader_id, row[0], row[2:], params["limit"])
+        return row[0], row[1]
     token = cast(str, session_token)
-    params = {"key": key, "slug": site_slug, "token_hash": sessions.hash_token(token)}
-    found = db.session.execute(_find_thread_and_session(), params).first()
+    params["token_hash"] = sessions.hash_token(token)
+    if posting:
+        params.update(eligibility.parameters(site_slug))
+    found = db.session.execute(_find_thread_and_session(posting), params).first()
     if found is None:
         return None
-    site, thread, reader, expires_at, site_id, second_factor_at = found
+    site, thread, reader, expires_at, site_id, second_factor_at = found[:6]
     sessions.preload(token, (reader, expires_at, site_id, second_factor_at))
+    if posting:
+        eligibility.preload(reader.id if reader else None, site, found[6:], params["limit"])
     return site, thread
 
 
 def find_existing_thread(
-    site_slug: str, key: str, session_token: str | None = None
+    site_slug: str,
+    key: str,
+    session_token: str | None = None,
+    posting: bool = False,
+    reader_id: int | None = None,
 ) -> tuple[Site, Thread] | None:
-    """The site and thread, or None if either does not exist (session_token: as
-    find_thread)."""
-    found = find_thread(site_slug, key, session_token)
+    """The site and thread, or None if either does not exist (the rest: as find_thread)."""
+    found = find_thread(site_slug, key, session_token, posting, reader_id)
     if found is None or found[1] is None:
         return None
     return found[0], found[1]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Integer,
+    ScalarSelect,
     String,
     bindparam,
     cast,
@@ -145,8 +146,9 @@ def _latest_numbers(site_id: int | None) -> dict[tuple[str, int | None], int]:
     return {(document, sid): number for document, sid, number in rows}
 
 
-def _numbers_and_acceptances_statement(with_site: bool) -> CompoundSelect[Any]:
-    scope = _with_site(bindparam("site_id", type_=Integer) if with_site else None)
+def _numbers_and_acceptances_statement(site_id: Any, reader_id: Any) -> CompoundSelect[Any]:
+    """The rows pending_among reads (site_id: None, a parameter or a scalar subquery;
+    reader_id: a parameter or a scalar subquery)."""
     latest = (
         select(
             literal("latest").label("kind"),
@@ -154,7 +156,7 @@ def _numbers_and_acceptances_statement(with_site: bool) -> CompoundSelect[Any]:
             PolicyVersion.site_id.label("site_id"),
             cast(func.max(PolicyVersion.version), String).label("version"),
         )
-        .where(scope)
+        .where(_with_site(site_id))
         .group_by(PolicyVersion.document, PolicyVersion.site_id)
     )
     theirs = select(
@@ -162,12 +164,18 @@ def _numbers_and_acceptances_statement(with_site: bool) -> CompoundSelect[Any]:
         PolicyAcceptance.document,
         PolicyAcceptance.site_id,
         PolicyAcceptance.version,
-    ).where(PolicyAcceptance.reader_id == bindparam("reader_id", type_=Integer))
+    ).where(PolicyAcceptance.reader_id == reader_id)
     return union_all(latest, theirs)
 
 
 # Built once (for a site, and for the service alone): building costs more than running.
-_NUMBERS_AND_ACCEPTANCES = {s: _numbers_and_acceptances_statement(s) for s in (False, True)}
+_NUMBERS_AND_ACCEPTANCES = {
+    with_site: _numbers_and_acceptances_statement(
+        bindparam("site_id", type_=Integer) if with_site else None,
+        bindparam("reader_id", type_=Integer),
+    )
+    for with_site in (False, True)
+}
 
 # What pending_among reads: (kind, document, site_id, version) rows.
 PolicyRow = tuple[str, str, int | None, str]
@@ -178,6 +186,27 @@ def numbers_and_acceptances() -> CompoundSelect[Any]:
     reader_id and site_id: for a caller that reads them with other things, in one
     statement (see comments.eligibility)."""
     return _NUMBERS_AND_ACCEPTANCES[True]
+
+
+def packed_numbers_and_acceptances(site_id: Any, reader_id: Any) -> ScalarSelect[Any]:
+    """The rows pending_among reads, for a site and a reader (each a parameter or a
+    scalar subquery), as one text column: for a caller that reads them in a statement
+    that has one row (see comments.eligibility; unpacked turns it back into rows)."""
+    rows = _numbers_and_acceptances_statement(site_id, reader_id).subquery()
+    scope = func.coalesce(cast(rows.c.site_id, String), "")
+    line = rows.c.kind + ":" + rows.c.document + ":" + scope + ":" + rows.c.version
+    return select(func.aggregate_strings(line, ";")).scalar_subquery()
+
+
+def unpacked(packed: str | None) -> list[PolicyRow]:
+    """The rows of packed_numbers_and_acceptances' column (kinds, documents, ids and
+    version numbers hold neither separator)."""
+    rows: list[PolicyRow] = []
+    for line in (packed or "").split(";"):
+        if line:
+            kind, document, scope, version = line.split(":")
+            rows.append((kind, document, int(scope) if scope else None, version))
+    return rows
 
 
 def _numbers_and_accepted(

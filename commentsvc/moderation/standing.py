@@ -76,19 +76,18 @@ def counted_up_to(site: Site) -> int:
     return max(site.trust_after, first_n, 0)
 
 
-def _standing_statement(count_approved: bool) -> Select[Any]:
-    """The one statement of of(), with the reader, site, time and count limit as
-    parameters: built once, since building it costs more than running it."""
-    reader_id = bindparam("reader_id", type_=Integer)
-    site_id = bindparam("site_id", type_=Integer)
-    banned = exists().where(ban_in_force(reader_id, site_id, bindparam("now")))
+def facts(reader_id: Any, site_id: Any, now: Any, limit: Any | None) -> list[ColumnElement[Any]]:
+    """The (banned, trust_mark, approved) columns of the reader's standing on the site,
+    each argument a value, a parameter or a scalar subquery; approved counted up to limit
+    (0 without one: the site's rules compare no count)."""
+    banned = exists().where(ban_in_force(reader_id, site_id, now))
     mark = (
         select(TrustMark.trusted)
         .where(TrustMark.site_id == site_id, TrustMark.reader_id == reader_id)
         .scalar_subquery()
     )
     approved: ColumnElement[int] = literal(0)
-    if count_approved:
+    if limit is not None:
         some = (
             select(Comment.id)
             .join(Thread, Thread.id == Comment.thread_id)
@@ -97,11 +96,25 @@ def _standing_statement(count_approved: bool) -> Select[Any]:
                 Thread.site_id == site_id,
                 Comment.status == CommentStatus.APPROVED,
             )
-            .limit(bindparam("limit", type_=Integer))
+            .limit(limit)
             .subquery()
         )
         approved = select(func.count()).select_from(some).scalar_subquery()
-    return select(banned.label("banned"), mark.label("trust_mark"), approved.label("approved"))
+    return [banned.label("banned"), mark.label("trust_mark"), approved.label("approved")]
+
+
+def _standing_statement(count_approved: bool) -> Select[Any]:
+    """The one statement of of(), with the reader, site, time and count limit as
+    parameters: built once, since building it costs more than running it."""
+    limit = bindparam("limit", type_=Integer) if count_approved else None
+    return select(
+        *facts(
+            bindparam("reader_id", type_=Integer),
+            bindparam("site_id", type_=Integer),
+            bindparam("now"),
+            limit,
+        )
+    )
 
 
 _STANDING = {counted: _standing_statement(counted) for counted in (False, True)}

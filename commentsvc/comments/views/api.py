@@ -132,8 +132,10 @@ def counts(site_slug: str) -> Json:
 @bp.post("/sites/<site_slug>/threads/<thread_key:key>/comments")
 @limit_posting
 def post_comment(site_slug: str, key: str) -> Json:
-    # The thread first: its query reads the reader's session too.
-    found = threads.find_existing_thread(site_slug, key, current.session_token())
+    # The thread first: its query reads the reader's session and inputs to the rules too.
+    found = threads.find_existing_thread(
+        site_slug, key, current.session_token(), True, current.loaded_reader_id()
+    )
     reader = current.signed_in()
     if found is None:
         return _error(_("There is no such thread."), 404)

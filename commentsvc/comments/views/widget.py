@@ -216,8 +216,10 @@ def _back(site_slug: str, key: str, anchor: str = "") -> Response:
     return redirect(target + anchor, 303)
 
 
-def _load(site_slug: str, key: str) -> tuple[Site, Thread, Reader]:
-    found = threads.find_existing_thread(site_slug, key, current.session_token())
+def _load(site_slug: str, key: str, posting: bool = False) -> tuple[Site, Thread, Reader]:
+    found = threads.find_existing_thread(
+        site_slug, key, current.session_token(), posting, current.loaded_reader_id()
+    )
     if found is None:
         abort(404)
     site, thread_row = found
@@ -239,7 +241,7 @@ def _check_in_thread(thread_row: Thread, comment_id: int) -> None:
 @bp.post("/<site_slug>/t/<thread_key:key>")
 @limit_posting
 def post(site_slug: str, key: str) -> Page:
-    site, thread_row, reader = _load(site_slug, key)
+    site, thread_row, reader = _load(site_slug, key, posting=True)
     form = CommentForm()
     if form.validate():
         try:
