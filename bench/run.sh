@@ -64,7 +64,6 @@ echo "gunicorn -w 2, wrk -t2 -c$CONNECTIONS -d$DURATION, database: ${DB_URL%%:*}
   --pid "$PWD/$OUT/hello.pid" --chdir "$PWD/bench" hello:app
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$((PORT + 1))/" >/dev/null && break; sleep 0.1; done
 run hello-world-reference "http://127.0.0.1:$((PORT + 1))/"
-kill "$(cat "$OUT/hello.pid")" && rm "$OUT/hello.pid"
 run iframe-200-comments "$frame"
 run iframe-304-revalidated -s bench/conditional.lua "$frame"
 # The widget's poll (static/widget.js, every 25 s per open tab; sent without cookies,
@@ -84,6 +83,10 @@ run post-comment -s bench/post.lua "$base/api/v1/sites/bench/threads/a1/comments
 run read-while-posting -s bench/read_while_posting.lua "$frame"
 run signed-in-while-posting -s bench/signed_in_while_posting.lua "$frame"
 echo "peak RSS: $(peak_rss)"
+# Once more at the end: a shared machine's speed drifts within a run, and a reference far
+# from the first says the figures between them are not to be compared with other runs.
+run hello-world-reference-end "http://127.0.0.1:$((PORT + 1))/"
+kill "$(cat "$OUT/hello.pid")" && rm "$OUT/hello.pid"
 if [ "${BENCH_SCALE:-off}" = on ]; then
   kill "$(cat "$OUT/gunicorn.pid")" 2>/dev/null || true
   BENCH_PORT=$((PORT + 10)) bash bench/scale.sh
