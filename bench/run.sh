@@ -9,8 +9,9 @@
 # answered 304, the widget's "anything new?" poll of an unchanged thread, answered 304,
 # JSON list, counts), a signed-in reader's first-party page and widget
 # page of the same thread (and the widget page of a reader with no comment or vote in
-# it), a moderator's queue, posting, and the widget page while one
-# request in fifty posts to that thread, for anonymous and for signed-in readers.
+# it), a moderator's queue, posting (with the rate limits off, and on as in production),
+# and the widget page while one request in fifty posts to that thread, for anonymous and
+# for signed-in readers.
 # bench/render.py times the same pages in-process (and the re-render after a post).
 # Needs wrk (apt-get install wrk). Prints req/s, p50, p99 per scenario and the
 # peak RSS of the gunicorn processes; full wrk output goes to bench/results/.
@@ -31,7 +32,7 @@ export COMMENTSVC_SECRET_KEY=bench-secret COMMENTSVC_DATABASE_URL="$DB_URL" \
 
 .venv/bin/gunicorn -w 2 ${BENCH_GUNICORN_ARGS:-} -b "127.0.0.1:$PORT" --daemon --pid "$OUT/gunicorn.pid" \
   --log-file "$OUT/gunicorn.log" wsgi:app
-trap 'kill "$(cat "$OUT/gunicorn.pid")" "$(cat "$OUT/hello.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
+trap 'kill "$(cat "$OUT/gunicorn.pid")" "$(cat "$OUT/hello.pid" 2>/dev/null)" "$(cat "$OUT/limited.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 
 peak_rss() {  # highest resident set size, in MiB, of the master and its workers
@@ -83,6 +84,16 @@ run post-comment -s bench/post.lua "$base/api/v1/sites/bench/threads/a1/comments
 run read-while-posting -s bench/read_while_posting.lua "$frame"
 run signed-in-while-posting -s bench/signed_in_while_posting.lua "$frame"
 echo "peak RSS: $(peak_rss)"
+# Posting as in production, with the rate limits on (in memory, set too high to refuse
+# anything): the per-reader limit loads the reader before the view reads the thread.
+COMMENTSVC_RATELIMIT_ENABLED=true COMMENTSVC_RATELIMIT_POST_READER="1000000 per minute" \
+  COMMENTSVC_RATELIMIT_POST_IP="1000000 per minute" \
+  .venv/bin/gunicorn -w 2 ${BENCH_GUNICORN_ARGS:-} -b "127.0.0.1:$((PORT + 2))" --daemon \
+  --pid "$OUT/limited.pid" --log-file "$OUT/gunicorn-limited.log" wsgi:app
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$((PORT + 2))/healthz" >/dev/null && break; sleep 0.1; done
+run post-comment-rate-limited -s bench/post.lua \
+  "http://127.0.0.1:$((PORT + 2))/api/v1/sites/bench/threads/a1/comments"
+kill "$(cat "$OUT/limited.pid")" && rm "$OUT/limited.pid"
 # Once more at the end: a shared machine's speed drifts within a run, and a reference far
 # from the first says the figures between them are not to be compared with other runs.
 run hello-world-reference-end "http://127.0.0.1:$((PORT + 1))/"
