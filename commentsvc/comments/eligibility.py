@@ -110,22 +110,22 @@ def alongside(statement: Select[*tuple[Any, ...]], by_token: bool) -> Select[*tu
     names (by_token), else the one the "reader_id" parameter names."""
     # Each subquery reads its own alias of the table: it never correlates with statement.
     on_site = aliased(Site)
-    site_id = select(on_site.id).where(on_site.slug == bindparam("slug", type_=String))
+    by_slug = on_site.slug == bindparam("slug", type_=String)
+    site_id = select(on_site.id).where(by_slug).scalar_subquery()
     reader_id: Any = bindparam("reader_id", type_=Integer)
     if by_token:
         session = aliased(ReaderSession)
         by_hash = session.token_hash == bindparam("token_hash", type_=String)
         reader_id = select(session.reader_id).where(by_hash).scalar_subquery()
-    ids = reader_id, site_id.scalar_subquery()
     limit = bindparam("limit", type_=Integer)
     return statement.add_columns(
-        *standing.facts(*ids, bindparam("now"), limit),
-        policies.packed_numbers_and_acceptances(ids[1], ids[0]).label("policy_rows"),
+        *standing.facts(reader_id, site_id, bindparam("now"), limit),
+        policies.packed_numbers_and_acceptances(site_id, reader_id).label("policy_rows"),
     )
 
 
 def parameters(site_slug: str) -> dict[str, Any]:
-    """The values of the parameters alongside adds."""
+    """The values of the parameters alongside adds to the thread query's ("now", "limit")."""
     limits: dict[str, int] = current_app.extensions.get(_COUNT_LIMITS, {})
     return {"now": utcnow(), "limit": limits.get(site_slug, 0)}
 
