@@ -5,7 +5,6 @@ session is read there too (rate limits off) or Flask-Login has loaded the reader
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +25,9 @@ PAGE = "/threads/demo/t/a1"
 
 
 @pytest.fixture(params=[True, False], ids=["rate-limited", "no-rate-limits"])
-def app(request: pytest.FixtureRequest, smtp_server: Any, tmp_path: Path) -> Iterator[Flask]:
-    app = build_app(tmp_path, smtp_server.port, RATELIMIT_ENABLED=request.param)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def app(request: pytest.FixtureRequest, smtp_server: Any, tmp_path: Path) -> Flask:
+    # Closed after the test by conftest's _close_databases, as every app build_app makes.
+    return build_app(tmp_path, smtp_server.port, RATELIMIT_ENABLED=request.param)
 
 
 @pytest.fixture
