@@ -7,13 +7,12 @@ import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CompoundSelect,
     Integer,
-    Row,
     Select,
     String,
     and_,
@@ -213,9 +212,26 @@ def _after_cursor(pinned: bool, sort: Sort) -> ColumnElement[bool]:
     return or_(later_pin, and_(same_pin, rest))
 
 
-# One comment of a page as the query returns it (see _COLUMNS), with its author's
-# display name, the viewer's vote and, for top-level comments, its place on the page.
-CommentRow = Row[Any]
+class CommentRow(NamedTuple):
+    """One comment of a page as the query returns it (see _columns), with its author's
+    display name, the viewer's vote and, for top-level comments, its place on the page.
+    A plain tuple, not the database's row: kept pages hold these, and a row would keep
+    its query, and the query's session, alive with them."""
+
+    id: int
+    parent_id: int | None
+    depth: int
+    author_id: int | None
+    body_html: str
+    body_source: str
+    status: str
+    score: int
+    pinned: bool
+    created_at: datetime
+    edited_at: datetime | None
+    author_name: str | None
+    my_vote: int | None
+    position: int | None = None
 
 
 def _columns(viewer: bool) -> tuple[Any, ...]:
@@ -368,7 +384,8 @@ class _SharedPage:
         for top in self.views:
             ids = _subtree_ids(top)
             self.ids.append(frozenset(ids))
-            self.authors.append(frozenset(self.rows[i].author_id for i in ids) - {None})
+            authors = (self.rows[i].author_id for i in ids)
+            self.authors.append(frozenset(a for a in authors if a is not None))
             self.shown.append(Shown(top))
         self.subtrees: list[Subtree | None] = list(zip(self.shown, self.ids, strict=True))
         self.all_ids = frozenset().union(*self.ids)
@@ -430,9 +447,10 @@ def _subtree_ids(top: CommentView) -> list[int]:
 
 
 def _kept() -> KeptLRU[_SharedPage]:
-    """This app's kept pages (each app has its own database). Every visible change of a
-    thread bumps its version (comments/lifecycle.py), so a kept page is never read after
-    a change."""
+    """This app's kept pages (each app has its own database), one per page of a thread,
+    with the thread's version it shows. Every visible change of a thread bumps its
+    version (comments/lifecycle.py), so a kept page is never read after a change: the
+    next read of the page replaces it."""
     return kept.in_app("commentsvc.shared_rows", 256)
 
 
@@ -447,7 +465,8 @@ def _rows(
         params |= cursor.params
     tops: list[CommentRow] = []
     replies: list[CommentRow] = []
-    for row in db.session.execute(statement, params):
+    for fetched in db.session.execute(statement, params):
+        row = CommentRow(*fetched)
         (replies if row.position is None else tops).append(row)
     return _Rows(tops[:page_size], replies, len(tops) > page_size)
 
@@ -455,11 +474,14 @@ def _rows(
 def _shared_page(thread: Thread, sort: Sort, cursor: _Cursor | None, page_size: int) -> _SharedPage:
     # As the page cache's stamp: a thread made again under the same id differs in time.
     key = (thread.id, thread.version, thread.created_at, sort, cursor, page_size)
+    # Kept under the page alone, so a new version replaces the old one instead of
+    # crowding out other threads' pages (a busy thread changes many times a minute).
+    place = (thread.id, sort, cursor, page_size)
     pages = _kept()
-    found = pages.get(key)
-    if found is None:
+    found = pages.get(place)
+    if found is None or found.key != key:
         found = _SharedPage(key, _rows(thread, None, sort, cursor, page_size), sort)
-        pages.put(key, found)
+        pages.put(place, found)
     return found
 
 
@@ -650,7 +672,8 @@ def read_comment(
     now = utcnow()
     window = timedelta(seconds=site.edit_window_seconds)
     by_id: dict[int, CommentView] = {}
-    for row in db.session.execute(_COMMENT_STATEMENT[viewer_id is not None], params):
+    for fetched in db.session.execute(_COMMENT_STATEMENT[viewer_id is not None], params):
+        row = CommentRow(*fetched)
         view = _view(row, viewer_id, window, now)
         by_id[view.id] = view
         parent = by_id.get(row.parent_id or 0)

@@ -264,3 +264,29 @@ def test_a_post_reads_its_session_once(app, thread_id):
     missing = "/api/v1/sites/demo/threads/no-such/comments"
     assert stranger.post(missing, json={"body": "x"}).status_code == 401
     assert client.post(missing, json={"body": "x"}).status_code == 404
+
+
+def test_a_busy_thread_keeps_one_page_and_crowds_out_no_other(app, thread_id):
+    """Every change of a thread makes a new version of its pages. The new version
+    replaces the old one among the kept pages, so a thread changing all day (more times
+    than there are places) leaves the other threads' pages kept, and a quiet thread's
+    page is still read without asking the database for its comments."""
+    add_comments(app, thread_id, 5, replies=2)
+    with app.app_context():
+        quiet = db.session.get(Thread, thread_id)
+        assert quiet is not None
+        site = quiet.site
+        busy = threads.create_thread(site, "busy", "Busy", ORIGIN + "/busy")
+        db.session.add(Comment(thread_id=busy.id, author_id=1, body_source="x", body_html="x"))
+        db.session.commit()
+        before = reading.read_thread(quiet, site)
+        for _ in range(300):
+            busy.version += 1  # as every visible change does
+            db.session.flush()
+            reading.read_thread(busy, site)
+        with counted_statements(app) as statements:
+            again = reading.read_thread(quiet, site)
+    assert statements == []
+    assert [c.id for c in again.comments] == [c.id for c in before.comments]
+    assert len(again.comments) == 5
+    assert sum(len(c.replies) for c in again.comments) == 2
