@@ -16,6 +16,7 @@ switches, e.g. where requests wait long on a remote PostgreSQL.
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -78,6 +79,19 @@ class WithoutAccessLines(Logger):
 
 if os.environ.get("GUNICORN_ACCESS_LOG", "off").lower() not in ("on", "1", "true", "yes"):
     logger_class = WithoutAccessLines
+
+
+# The app loaded in the master (preload_app) lives as long as the workers. Frozen before
+# each fork, its objects are left out of the workers' garbage collections: a worker's
+# full collection then walks what the worker made, not the whole app (it stopped a
+# worker for about 170 ms every few seconds under load), and the memory pages the workers
+# share with the master stay shared.
+def when_ready(server: Any) -> None:
+    gc.collect()
+
+
+def pre_fork(server: Any, worker: Any) -> None:
+    gc.freeze()
 
 
 def post_fork(server: Any, worker: Any) -> None:
