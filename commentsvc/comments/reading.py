@@ -59,9 +59,9 @@ class Sort(enum.StrEnum):
     TOP = "top"
 
 
-@dataclass
+@dataclass(slots=True)
 class CommentView:
-    """One comment as a page shows it."""
+    """One comment as a page shows it (slots: kept pages hold many, see _SharedPage)."""
 
     id: int
     parent_id: int | None
