@@ -1,7 +1,7 @@
 """gunicorn settings for production: `gunicorn -c gunicorn.conf.py` (gunicorn also reads
 this file on its own when started from this directory). Command-line options win.
 
-Environment: WEB_CONCURRENCY (worker processes; default 2 per CPU), GUNICORN_CMD_ARGS
+Environment: WEB_CONCURRENCY (worker processes; default 1 per CPU, at least 2), GUNICORN_CMD_ARGS
 (any other option, e.g. "--bind 0.0.0.0:8000"), COMMENTSVC_LOG_FORMAT (text or json,
 the app's setting: gunicorn's own lines use the same format), GUNICORN_ACCESS_LOG=on
 (access lines; off by default: behind nginx, whose log has the same request ids, they
@@ -11,7 +11,11 @@ Workers: sync. Measured with `bash bench/run.sh` on 2 CPUs (README, "Deploy"): s
 answered the anonymous JSON list of a 200-comment thread at 5,252 req/s where gthread
 with 2 threads answered 3,191, with a lower p99 on the hot reads. Access lines halved that
 list's rate (1,979 req/s with them on). GUNICORN_CMD_ARGS="-k gthread --threads 2"
-switches, e.g. where requests wait long on a remote PostgreSQL.
+switches, e.g. where requests wait long on a remote PostgreSQL. One worker per CPU: on 2
+CPUs, 4 workers answered a signed-in reader's page of that thread at 400-430 req/s where 2
+answered 500-660 (SQLite; PostgreSQL on the same machine 330-345 against 340-450), and 3
+no better than 2: a worker per CPU keeps its caches warm and the CPUs busy. At least 2, so
+that one slow request never holds up every other.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ try:
     _cpus = len(os.sched_getaffinity(0))
 except AttributeError:  # not Linux
     _cpus = os.cpu_count() or 1
-workers = int(os.environ.get("WEB_CONCURRENCY", 2 * _cpus))
+workers = int(os.environ.get("WEB_CONCURRENCY", max(2, _cpus)))
 worker_class = "sync"
 
 # The app is loaded once, in the master, before workers fork: less memory per worker, a

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark: gunicorn with 2 workers on loopback, measured with wrk.
+# Benchmark: gunicorn as shipped (gunicorn.conf.py) on loopback, measured with wrk.
 #   bash bench/run.sh            # SQLite (default)
 #   BENCH_DATABASE_URL=postgresql+psycopg://… bash bench/run.sh
 #   BENCH_GUNICORN_ARGS="-k gthread --threads 4" bash bench/run.sh   # other worker settings
@@ -30,7 +30,7 @@ export COMMENTSVC_SECRET_KEY=bench-secret COMMENTSVC_DATABASE_URL="$DB_URL" \
   BENCH_SESSION_FILE="$PWD/$OUT/session.txt"
 .venv/bin/python bench/seed.py "$DB_URL" "$OUT"
 
-.venv/bin/gunicorn -w 2 ${BENCH_GUNICORN_ARGS:-} -b "127.0.0.1:$PORT" --daemon --pid "$OUT/gunicorn.pid" \
+.venv/bin/gunicorn ${BENCH_GUNICORN_ARGS:-} -b "127.0.0.1:$PORT" --daemon --pid "$OUT/gunicorn.pid" \
   --log-file "$OUT/gunicorn.log" wsgi:app
 trap 'kill "$(cat "$OUT/gunicorn.pid")" "$(cat "$OUT/hello.pid" 2>/dev/null)" "$(cat "$OUT/limited.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
@@ -59,9 +59,12 @@ run() {
   local errors; errors=$(grep -E "Non-2xx|Socket errors|^304 answers" "$OUT/$name.txt" | tr '\n' ' ' || true)
   printf '%-28s %10s req/s   p50 %-9s p99 %-9s %s\n' "$name" "$rps" "$p50" "$p99" "$errors"
 }
-echo "gunicorn -w 2, wrk -t2 -c$CONNECTIONS -d$DURATION, database: ${DB_URL%%:*}"
+# Every gunicorn here reads gunicorn.conf.py (it is in the working directory), the
+# hello-world reference's too: as shipped, with this many workers.
+workers="$(.venv/bin/python -c 'import runpy; print(runpy.run_path("gunicorn.conf.py")["workers"])')"
+echo "gunicorn as shipped (${workers} workers) ${BENCH_GUNICORN_ARGS:-}, wrk -t2 -c$CONNECTIONS -d$DURATION, database: ${DB_URL%%:*}"
 # The same server and load on a hello-world Flask app: how fast this machine is right now.
-.venv/bin/gunicorn -w 2 ${BENCH_GUNICORN_ARGS:-} -b "127.0.0.1:$((PORT + 1))" --daemon \
+.venv/bin/gunicorn ${BENCH_GUNICORN_ARGS:-} -b "127.0.0.1:$((PORT + 1))" --daemon \
   --pid "$PWD/$OUT/hello.pid" --chdir "$PWD/bench" hello:app
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$((PORT + 1))/" >/dev/null && break; sleep 0.1; done
 run hello-world-reference "http://127.0.0.1:$((PORT + 1))/"
@@ -90,7 +93,7 @@ echo "peak RSS: $(peak_rss)"
 # this rate would keep thousands where a real limit (60 a minute) keeps 60.
 COMMENTSVC_RATELIMIT_ENABLED=true COMMENTSVC_RATELIMIT_POST_READER="1000000 per second" \
   COMMENTSVC_RATELIMIT_POST_IP="1000000 per second" \
-  .venv/bin/gunicorn -w 2 ${BENCH_GUNICORN_ARGS:-} -b "127.0.0.1:$((PORT + 2))" --daemon \
+  .venv/bin/gunicorn ${BENCH_GUNICORN_ARGS:-} -b "127.0.0.1:$((PORT + 2))" --daemon \
   --pid "$OUT/limited.pid" --log-file "$OUT/gunicorn-limited.log" wsgi:app
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$((PORT + 2))/healthz" >/dev/null && break; sleep 0.1; done
 run post-comment-rate-limited -s bench/post.lua \

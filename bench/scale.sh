@@ -6,7 +6,7 @@
 # Sizes (bench/generate.py): small = 20,200 comments (the 200-comment thread "big", the
 # 10,000-comment thread "huge", 10,000 over 1,000 threads); large = 1,000,000 comments
 # over 100,000 threads with the same two threads in it.
-# Scenarios per size, gunicorn -w 2 with gunicorn.conf.py, wrk -c16:
+# Scenarios per size, gunicorn as shipped (gunicorn.conf.py), wrk -c16:
 #   hot-thread             anonymous widget page of "big" (page cache after the first)
 #   huge-first-page        anonymous widget page of "huge"
 #   huge-first-page-signed a signed-in reader's widget page of "huge" (rendered each time)
@@ -37,12 +37,12 @@ measure() {  # name, wrk arguments…: prints "req/s p50 p99"
     "$(awk '$1 == "99%" {print $2}' "$OUT/scale-$name.txt")"
 }
 
-.venv/bin/gunicorn -w 2 -b "127.0.0.1:$((PORT + 1))" --daemon --pid "$PWD/$OUT/hello.pid" \
+.venv/bin/gunicorn -b "127.0.0.1:$((PORT + 1))" --daemon --pid "$PWD/$OUT/hello.pid" \
   --chdir "$PWD/bench" hello:app
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$((PORT + 1))/" >/dev/null && break; sleep 0.1; done
 read -r hello _ _ <<<"$(measure hello-world "http://127.0.0.1:$((PORT + 1))/")"
 kill "$(cat "$OUT/hello.pid")" && rm "$OUT/hello.pid"
-echo "hello-world reference: $hello req/s (gunicorn -w 2, wrk -t2 -c$CONNECTIONS -d$DURATION)"
+echo "hello-world reference: $hello req/s (gunicorn as shipped, wrk -t2 -c$CONNECTIONS -d$DURATION)"
 
 declare -A result
 for size in $SIZES; do
@@ -50,7 +50,7 @@ for size in $SIZES; do
   url="${BENCH_DATABASE_URL:-sqlite:///$PWD/$OUT/scale-$size.sqlite3}"
   [ -z "${BENCH_DATABASE_URL:-}" ] && rm -f "$OUT/scale-$size.sqlite3"*
   .venv/bin/python -m bench.generate "$url" "${args[@]}" --session "$BENCH_SESSION_FILE"
-  COMMENTSVC_DATABASE_URL="$url" .venv/bin/gunicorn -c gunicorn.conf.py -w 2 \
+  COMMENTSVC_DATABASE_URL="$url" .venv/bin/gunicorn -c gunicorn.conf.py \
     -b "127.0.0.1:$PORT" --daemon --pid "$PWD/$OUT/scale.pid" wsgi:app
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
   base="http://127.0.0.1:$PORT"
