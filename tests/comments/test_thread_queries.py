@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, update
+from sqlalchemy import event, text, update
 from werkzeug.test import TestResponse
 
 from commentsvc.accounts.models import Reader, ReaderSession
@@ -290,3 +290,32 @@ def test_a_busy_thread_keeps_one_page_and_crowds_out_no_other(app, thread_id):
     assert [c.id for c in again.comments] == [c.id for c in before.comments]
     assert len(again.comments) == 5
     assert sum(len(c.replies) for c in again.comments) == 2
+
+
+def test_counts_probe_the_thread_index_once_per_key(app, thread_id):
+    """The counts of a page's threads (and the page cache's check of a kept answer) look
+    each thread up by its key, whatever the site's size: never a walk over every thread
+    of the site, which the database planned for a join of the keys as rows."""
+    with app.app_context():
+        site = db.session.get(Thread, thread_id).site  # type: ignore[union-attr]
+        db.session.add_all(
+            Thread(site_id=site.id, key=f"t{n}", title="T", url=f"{ORIGIN}/t{n}")
+            for n in range(300)
+        )
+        db.session.commit()
+        keys = [f"t{n}" for n in range(0, 300, 30)]
+        statement = threads.counts_statement(len(keys)).params(
+            threads.counts_parameters("demo", keys)
+        )
+        dialect = db.engine.dialect
+        sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        if dialect.name == "postgresql":
+            db.session.execute(text("ANALYZE thread"))
+            plan = [row[0] for row in db.session.execute(text("EXPLAIN " + sql))]
+            walks = [line for line in plan if "Seq Scan on thread" in line]
+        else:
+            plan = [row[3] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql))]
+            walks = [line for line in plan if line.startswith("SCAN thread")]
+        assert walks == [], plan
+        assert sum("thread" in line and "index" in line.lower() for line in plan) >= len(keys), plan
+        assert threads.counts("demo", keys) == threads.SiteCounts([ORIGIN], dict.fromkeys(keys, 0))
