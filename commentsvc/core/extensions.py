@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import select
 import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
@@ -16,7 +18,9 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.pool import Pool
 
 
 def utcnow() -> datetime:
@@ -77,6 +81,29 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+@event.listens_for(Pool, "checkout")
+def _drop_a_connection_the_server_closed(
+    dbapi_connection: Any, connection_record: Any, connection_proxy: Any
+) -> None:
+    # A pooled PostgreSQL connection is idle between requests, so the server has nothing
+    # to say on it; if its socket is readable, the server closed it (a restart sends a
+    # last error and hangs up). Raising DisconnectionError makes the pool open a new one
+    # instead of letting the next query fail. A zero-timeout poll costs no round trip,
+    # unlike pool_pre_ping.
+    if not isinstance(dbapi_connection, psycopg.Connection):
+        return
+    if dbapi_connection.closed:
+        raise DisconnectionError("the connection is closed")
+    try:
+        fd = dbapi_connection.pgconn.socket
+    except psycopg.OperationalError as exc:
+        raise DisconnectionError("the connection has no socket") from exc
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    if poller.poll(0):
+        raise DisconnectionError("the server closed the connection")
 
 
 class Base(DeclarativeBase):

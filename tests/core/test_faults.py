@@ -139,6 +139,26 @@ def test_a_connection_lost_between_requests_gives_a_503_on_a_page_not_kept(
         db.engine.dispose()
 
 
+def test_a_restart_between_requests_costs_no_request(private_postgres, smtp_server, tmp_path):
+    # The pool keeps the connection of the last request; the server restarts while no
+    # request runs. The next request, on a page the page cache cannot answer, must not
+    # be the one that finds the connection dead.
+    config = make_config(
+        tmp_path, smtp_server.port, DATABASE_URL=private_postgres.url, TESTING=False
+    )
+    _seed(config)
+    app = create_app(config)
+    client = app.test_client()
+    assert client.get(THREAD).status_code == 200
+    assert client.get(API_LIST).status_code == 200
+    private_postgres.stop()
+    private_postgres.start()
+    assert client.get(API_LIST + "?sort=newest").status_code == 200
+    assert client.get(THREAD + "?sort=newest").status_code == 200
+    with app.app_context():
+        db.engine.dispose()
+
+
 def test_a_database_that_never_answers_gives_a_503_after_the_connect_timeout(smtp_server, tmp_path):
     if postgres_bin() is None and not os.environ.get("CI"):
         pytest.skip("install PostgreSQL to run")  # psycopg is there; the point is parity
