@@ -465,7 +465,8 @@ def _rows(
         params |= cursor.params
     tops: list[CommentRow] = []
     replies: list[CommentRow] = []
-    for fetched in db.session.execute(statement, params):
+    # On the connection: plain columns need none of the ORM's handling of results.
+    for fetched in db.session.connection().execute(statement, params):
         row = CommentRow(*fetched)
         (replies if row.position is None else tops).append(row)
     return _Rows(tops[:page_size], replies, len(tops) > page_size)
@@ -672,7 +673,8 @@ def read_comment(
     now = utcnow()
     window = timedelta(seconds=site.edit_window_seconds)
     by_id: dict[int, CommentView] = {}
-    for fetched in db.session.execute(_COMMENT_STATEMENT[viewer_id is not None], params):
+    statement = _COMMENT_STATEMENT[viewer_id is not None]
+    for fetched in db.session.connection().execute(statement, params):
         row = CommentRow(*fetched)
         view = _view(row, viewer_id, window, now)
         by_id[view.id] = view
