@@ -166,11 +166,13 @@ def _empty_shared_database() -> None:
     stale = not set(tables) <= set(inspect(db.engine).get_table_names())
     if not stale and not _columns_checked:
         # Once per run: a database left by an older checkout may have every table but
-        # not every column.
+        # not every column or index.
         inspector = inspect(db.engine)
         stale = any(
             {c.name for c in table.columns}
             != {c["name"] for c in inspector.get_columns(table.name)}
+            or {str(i.name) for i in table.indexes}
+            - {str(i["name"]) for i in inspector.get_indexes(table.name)}
             for table in db.metadata.sorted_tables
         )
         _columns_checked = True

@@ -7,7 +7,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Connection, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    Connection,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -171,6 +181,30 @@ def _create_search_index(target: object, connection: Connection, **kw: object) -
 @event.listens_for(Comment.__table__, "before_drop")
 def _drop_search_index(target: object, connection: Connection, **kw: object) -> None:
     search.uninstall(connection)
+
+
+# A thread's top-level comments in page order, pinned first, so a first page reads its
+# few rows and stops instead of sorting every top-level comment of the thread:
+# oldest first (the default), and newest first by walking the second backwards.
+# Partial, because PostgreSQL orders by an index only after columns it knows to be equal,
+# which "parent_id IS NULL" is not.
+_TOP_LEVEL = text("parent_id IS NULL")
+Index(
+    "ix_comment_top_oldest",
+    Comment.thread_id,
+    Comment.pinned.desc(),
+    Comment.id,
+    sqlite_where=_TOP_LEVEL,
+    postgresql_where=_TOP_LEVEL,
+)
+Index(
+    "ix_comment_top_newest",
+    Comment.thread_id,
+    Comment.pinned,
+    Comment.id,
+    sqlite_where=_TOP_LEVEL,
+    postgresql_where=_TOP_LEVEL,
+)
 
 
 class Vote(Model):

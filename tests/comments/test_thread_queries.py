@@ -319,3 +319,35 @@ def test_counts_probe_the_thread_index_once_per_key(app, thread_id):
         assert walks == [], plan
         assert sum("thread" in line and "index" in line.lower() for line in plan) >= len(keys), plan
         assert threads.counts("demo", keys) == threads.SiteCounts([ORIGIN], dict.fromkeys(keys, 0))
+
+
+@pytest.mark.parametrize("sort", [reading.Sort.OLDEST, reading.Sort.NEWEST])
+def test_a_page_reads_its_top_level_rows_in_index_order(app, thread_id, sort):
+    """A page's top-level comments (pinned first, then oldest or newest first) come off
+    an index in page order: the database reads the page's rows and stops, instead of
+    sorting every top-level comment of the thread, which made a busy thread's first page
+    slower with every comment posted to it."""
+    made = add_comments(app, thread_id, 600)
+    with app.app_context():
+        db.session.execute(update(Comment).where(Comment.id == made[300]).values(pinned=True))
+        db.session.commit()
+        statement = reading._page_statement(sort, None, False).params(
+            thread_id=thread_id, viewer_id=None, limit=reading.PAGE_SIZE + 1
+        )
+        dialect = db.engine.dialect
+        sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        if dialect.name == "postgresql":
+            db.session.execute(text("ANALYZE comment"))
+            plan = [row[0] for row in db.session.execute(text("EXPLAIN " + sql))]
+            sorts = [line for line in plan if "Sort Key: comment_2.pinned" in line]
+        else:
+            plan = [row[3] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql))]
+            sorts = [line for line in plan if "RIGHT PART OF ORDER BY" in line]
+        assert sorts == [], plan
+        thread = db.session.get(Thread, thread_id)
+        assert thread is not None
+        page = reading.read_thread(thread, thread.site, sort=sort)
+    rest = [i for i in made if i != made[300]]
+    if sort is reading.Sort.NEWEST:
+        rest.reverse()
+    assert [c.id for c in page.comments] == [made[300], *rest[: reading.PAGE_SIZE - 1]]
