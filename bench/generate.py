@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import insert, text
 
-from bench.seed import ORIGIN, PASSWORD, body, write_session
+from bench.seed import ORIGIN, PASSWORD, QUIET, body, write_session
 from commentsvc import create_app
 from commentsvc.accounts import passwords
 from commentsvc.accounts.identity import display_name_key
@@ -153,6 +153,18 @@ def generate(args: argparse.Namespace) -> None:
                     "is_admin": n == 0,
                 }
                 for n in range(args.readers)
+            ]
+            # A reader with no comment anywhere (write_session signs them in too).
+            + [
+                {
+                    "id": args.readers + 1,
+                    "email": QUIET,
+                    "display_name": "Quiet Reader",
+                    "display_name_key": display_name_key("Quiet Reader"),
+                    "password_hash": hashed,
+                    "email_verified_at": utcnow(),
+                    "is_admin": False,
+                }
             ],
         )
         db.session.commit()
