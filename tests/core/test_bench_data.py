@@ -31,6 +31,7 @@ def test_the_generator_writes_a_database_and_every_bench_session(tmp_path):
     with app.app_context():
         counts = threads.counts("bench", ["big", "huge", "t0"])
         db.engine.dispose()
+    assert counts is not None
     assert counts.counts == {"big": 200, "huge": 100, "t0": 10}
     client = app.test_client(use_cookies=False)  # the benchmark's cookies, as wrk sends them
     account = client.get("/account", headers={"Cookie": cookie})
