@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, text, update
+from sqlalchemy import ClauseElement, event, text, update
 from werkzeug.test import TestResponse
 
 from commentsvc.accounts.models import Reader, ReaderSession
@@ -292,6 +292,17 @@ def test_a_busy_thread_keeps_one_page_and_crowds_out_no_other(app, thread_id):
     assert sum(len(c.replies) for c in again.comments) == 2
 
 
+def query_plan(statement: ClauseElement, table: str) -> list[str]:
+    """The database's plan for statement (its parameters bound), one line per step, on
+    fresh statistics of table."""
+    dialect = db.engine.dialect
+    sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    if dialect.name == "postgresql":
+        db.session.execute(text(f"ANALYZE {table}"))
+        return [row[0] for row in db.session.execute(text("EXPLAIN " + sql))]
+    return [row[3] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql))]
+
+
 def test_counts_probe_the_thread_index_once_per_key(app, thread_id):
     """The counts of a page's threads (and the page cache's check of a kept answer) look
     each thread up by its key, whatever the site's size: never a walk over every thread
@@ -307,14 +318,10 @@ def test_counts_probe_the_thread_index_once_per_key(app, thread_id):
         statement = threads.counts_statement(len(keys)).params(
             threads.counts_parameters("demo", keys)
         )
-        dialect = db.engine.dialect
-        sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-        if dialect.name == "postgresql":
-            db.session.execute(text("ANALYZE thread"))
-            plan = [row[0] for row in db.session.execute(text("EXPLAIN " + sql))]
+        plan = query_plan(statement, "thread")
+        if db.engine.dialect.name == "postgresql":
             walks = [line for line in plan if "Seq Scan on thread" in line]
         else:
-            plan = [row[3] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql))]
             walks = [line for line in plan if line.startswith("SCAN thread")]
         assert walks == [], plan
         assert sum("thread" in line and "index" in line.lower() for line in plan) >= len(keys), plan
@@ -334,14 +341,10 @@ def test_a_page_reads_its_top_level_rows_in_index_order(app, thread_id, sort):
         statement = reading._page_statement(sort, None, False).params(
             thread_id=thread_id, viewer_id=None, limit=reading.PAGE_SIZE + 1
         )
-        dialect = db.engine.dialect
-        sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-        if dialect.name == "postgresql":
-            db.session.execute(text("ANALYZE comment"))
-            plan = [row[0] for row in db.session.execute(text("EXPLAIN " + sql))]
+        plan = query_plan(statement, "comment")
+        if db.engine.dialect.name == "postgresql":
             sorts = [line for line in plan if "Sort Key: comment_2.pinned" in line]
         else:
-            plan = [row[3] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql))]
             sorts = [line for line in plan if "RIGHT PART OF ORDER BY" in line]
         assert sorts == [], plan
         thread = db.session.get(Thread, thread_id)

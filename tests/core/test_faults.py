@@ -29,6 +29,7 @@ import pytest
 import redis
 import requests
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from commentsvc import create_app
@@ -117,46 +118,43 @@ def test_a_lost_database_gives_quick_503s_and_the_same_workers_recover(
         assert set(_children(server.pid)) == workers_before  # no worker was restarted
 
 
-def test_a_connection_lost_between_requests_gives_a_503_on_a_page_not_kept(
-    private_postgres, smtp_server, tmp_path
-):
-    # In one process, so that the request after the outage takes the very connection the
-    # pool kept from before it, on a page the page cache cannot answer.
+@pytest.fixture
+def in_process(private_postgres, smtp_server, tmp_path) -> Iterator[FlaskClient]:
+    """The app in this process on the private PostgreSQL: one pool, so a request after
+    an outage takes the very connection the pool kept from before it."""
     config = make_config(
         tmp_path, smtp_server.port, DATABASE_URL=private_postgres.url, TESTING=False
     )
     _seed(config)
     app = create_app(config)
-    client = app.test_client()
-    assert client.get(THREAD).status_code == 200
+    yield app.test_client()
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_connection_lost_between_requests_gives_a_503_on_a_page_not_kept(
+    in_process, private_postgres
+):
+    # On a page the page cache cannot answer.
+    assert in_process.get(THREAD).status_code == 200
     private_postgres.stop()
-    page = client.get(THREAD + "?sort=newest")
+    page = in_process.get(THREAD + "?sort=newest")
     assert page.status_code == 503
     assert UNAVAILABLE in page.text
     private_postgres.start()
-    assert client.get(THREAD + "?sort=newest").status_code == 200
-    with app.app_context():
-        db.engine.dispose()
+    assert in_process.get(THREAD + "?sort=newest").status_code == 200
 
 
-def test_a_restart_between_requests_costs_no_request(private_postgres, smtp_server, tmp_path):
+def test_a_restart_between_requests_costs_no_request(in_process, private_postgres):
     # The pool keeps the connection of the last request; the server restarts while no
     # request runs. The next request, on a page the page cache cannot answer, must not
     # be the one that finds the connection dead.
-    config = make_config(
-        tmp_path, smtp_server.port, DATABASE_URL=private_postgres.url, TESTING=False
-    )
-    _seed(config)
-    app = create_app(config)
-    client = app.test_client()
-    assert client.get(THREAD).status_code == 200
-    assert client.get(API_LIST).status_code == 200
+    assert in_process.get(THREAD).status_code == 200
+    assert in_process.get(API_LIST).status_code == 200
     private_postgres.stop()
     private_postgres.start()
-    assert client.get(API_LIST + "?sort=newest").status_code == 200
-    assert client.get(THREAD + "?sort=newest").status_code == 200
-    with app.app_context():
-        db.engine.dispose()
+    assert in_process.get(API_LIST + "?sort=newest").status_code == 200
+    assert in_process.get(THREAD + "?sort=newest").status_code == 200
 
 
 def test_a_database_that_never_answers_gives_a_503_after_the_connect_timeout(smtp_server, tmp_path):
