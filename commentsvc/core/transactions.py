@@ -9,12 +9,14 @@ on the thread page, that was most of the time its two queries took.
 A transaction that ran nothing but SELECTs has nothing to undo, so ending it with
 COMMIT is the same as rolling it back, and keeps the prepared statements. `init_app`
 makes every rollback of such a transaction a commit at the driver; any other statement
-in the transaction (a write, DDL, a CTE) leaves the rollback as it was. SQLite has no
-such cache to lose, and is left alone.
+in the transaction (a write, DDL, a WITH that writes) leaves the rollback as it was.
+A SELECT behind a WITH (a thread's page of comments) reads too, unless one of its parts
+writes. SQLite has no such cache to lose, and is left alone.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask
@@ -23,6 +25,10 @@ from sqlalchemy import Connection, Engine, event
 from commentsvc.core.extensions import db
 
 _ONLY_READ = "commentsvc.only_read"
+# A data-modifying WITH names one of these. Values are bound parameters, so the statement's
+# text holds only SQL and names; a name that is one of these words errs on the safe side
+# (a rollback).
+_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 
 
 def init_app(app: Flask) -> None:
@@ -44,8 +50,16 @@ def _begun(conn: Connection) -> None:
 
 
 def _executing(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
-    if conn.info.get(_ONLY_READ) and statement.lstrip()[:6].upper() != "SELECT":
+    if conn.info.get(_ONLY_READ) and not only_reads(statement):
         conn.info[_ONLY_READ] = False
+
+
+def only_reads(statement: str) -> bool:
+    """A SELECT, or a WITH none of whose parts writes."""
+    head = statement.lstrip()[:6].upper()
+    if head == "SELECT":
+        return True
+    return head[:4] == "WITH" and _WRITES.search(statement) is None
 
 
 def _rolling_back(conn: Connection) -> None:

@@ -48,6 +48,58 @@ def test_reading_sessions_keep_the_statements_the_driver_prepared(engine):
         assert session.execute(PREPARED).scalar_one() >= 1
 
 
+PAGE_LIKE = text(
+    "WITH kinds AS (SELECT relkind FROM pg_class WHERE relkind = :kind) SELECT count(*) FROM kinds"
+)
+
+
+def test_a_select_behind_a_with_keeps_the_prepared_statements_too(engine):
+    # A thread's page of comments is read this way: after every new comment the next
+    # page read ran it, and its rollback made every statement be planned afresh.
+    for _ in range(8):
+        with Session(engine) as session:
+            session.execute(QUERY, {"kind": "r"}).scalar_one()
+            session.execute(PAGE_LIKE, {"kind": "r"}).scalar_one()
+    with Session(engine) as session:
+        assert session.execute(PREPARED).scalar_one() >= 2
+
+
+def test_a_with_that_writes_is_still_rolled_back(engine):
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS scratch (n int)"))
+        conn.execute(text("DELETE FROM scratch"))
+    with Session(engine) as session:
+        session.execute(QUERY, {"kind": "r"}).scalar_one()
+        added = text(
+            "WITH added AS (INSERT INTO scratch VALUES (1) RETURNING n) SELECT * FROM added"
+        )
+        assert session.execute(added).scalar_one() == 1
+    with Session(engine) as session:
+        assert session.execute(text("SELECT count(*) FROM scratch")).scalar_one() == 0
+
+
+@pytest.mark.parametrize(
+    ("statement", "reads"),
+    [
+        ("SELECT id FROM comment", True),
+        ("  select id FROM comment FOR UPDATE", True),
+        ("WITH page AS (SELECT id FROM comment) SELECT * FROM page", True),
+        ("WITH RECURSIVE t AS (SELECT 1) SELECT updated_at, deleted FROM t", True),
+        ("WITH changed AS (UPDATE thread SET version = 1) INSERT INTO comment VALUES (1)", False),
+        ("with gone as (delete from ban returning id) select * from gone", False),
+        (
+            "WITH x AS (SELECT 1)\nMERGE INTO thread USING x ON true WHEN MATCHED THEN DO NOTHING",
+            False,
+        ),
+        ("INSERT INTO comment VALUES (1)", False),
+        ("UPDATE thread SET version = 2", False),
+        ("CREATE TEMP TABLE scratch (n int)", False),
+    ],
+)
+def test_which_statements_only_read(statement, reads):
+    assert transactions.only_reads(statement) is reads
+
+
 def test_a_transaction_that_wrote_is_still_rolled_back(engine):
     with engine.begin() as conn:
         conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS scratch (n int)"))
