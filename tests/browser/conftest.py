@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Flask
@@ -23,6 +23,9 @@ from commentsvc.core.extensions import db
 from commentsvc.demo import create_demo_app
 from tests.conftest import SMTPServer, build_app, free_port
 from tests.factories import make_reader
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -63,16 +66,52 @@ def running(app: Flask, port: int) -> Iterator[LiveServer]:
     try:
         yield LiveServer(app=app, url=f"http://localhost:{port}", server=server)
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        _stop(server, thread)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
 
 
-def serve(app: Flask, host: str, port: int) -> tuple[BaseWSGIServer, threading.Thread]:
-    server = make_server(host, port, app, threaded=True)
+class Gate:
+    """An app behind a gate the test's end closes. The browser outlives the server's
+    fixture (the page fixture is set up first, so torn down last), and may still ask
+    for something, also on a kept-alive connection the server's shutdown leaves open:
+    closing waits for the requests in flight to give their database connections back,
+    then answers 503 without touching the database, so no connection is opened after
+    the pool is closed (it would leak, and warn when collected during a later test)."""
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+        self._state = threading.Condition()
+        self._open = True
+        self._busy = 0
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        with self._state:
+            if not self._open:
+                start_response("503 Service Unavailable", [("Content-Length", "0")])
+                return []
+            self._busy += 1
+        try:
+            body = self.app(environ, start_response)
+            try:
+                return [b"".join(body)]
+            finally:
+                getattr(body, "close", lambda: None)()
+        finally:
+            with self._state:
+                self._busy -= 1
+                self._state.notify_all()
+
+    def close(self, timeout: float = 10) -> None:
+        with self._state:
+            self._open = False
+            if not self._state.wait_for(lambda: self._busy == 0, timeout):
+                raise AssertionError(f"a request was still running {timeout} s after the test")
+
+
+def serve(app: WSGIApplication, host: str, port: int) -> tuple[BaseWSGIServer, threading.Thread]:
+    server = make_server(host, port, Gate(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server, thread
@@ -85,8 +124,7 @@ def live_server(smtp_server: SMTPServer, tmp_path: Path) -> Iterator[LiveServer]
     app = build_app(tmp_path, smtp_server.port, PUBLIC_URL=url)
     server, thread = serve(app, "localhost", port)
     yield LiveServer(app=app, url=url, server=server)
-    server.shutdown()
-    thread.join(timeout=5)
+    _stop(server, thread)  # _close_databases closes its pool
 
 
 # --- the widget on a news site: fixed origins, as the embed spec names them -------------------
@@ -137,6 +175,8 @@ REAL_STORAGE_PARTITIONING = "--disable-features=" + ",".join(
 
 
 def _stop(server: BaseWSGIServer, thread: threading.Thread) -> None:
+    assert isinstance(server.app, Gate)
+    server.app.close()
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
