@@ -111,6 +111,9 @@ class ThreadPage:
     # When every subtree on the page is shared (the viewer has a stake in none): the
     # kept page's key and every id on it, so the page's rendering can be kept whole.
     whole: Whole | None = None
+    # The key of everyone's page this page was made from (whole's, when there is whole):
+    # a page with the viewer's own copies takes the others from everyone's kept page.
+    shared_key: tuple[Any, ...] | None = None
 
     @property
     def banned(self) -> bool:
@@ -620,6 +623,7 @@ def read_thread(
             list(shared.subtrees),
             stake,
             (shared.key, shared.all_ids),
+            shared.key,
         )
     comments: list[CommentView] = []
     subtrees: list[Subtree | None] = []
@@ -632,7 +636,9 @@ def read_thread(
         else:
             comments.append(view)
             subtrees.append((key, ids))
-    return ThreadPage(comments, shared.next_cursor, sort, stake.reported, subtrees, stake)
+    return ThreadPage(
+        comments, shared.next_cursor, sort, stake.reported, subtrees, stake, None, shared.key
+    )
 
 
 def _keep(view: CommentView) -> bool:

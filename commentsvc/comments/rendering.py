@@ -43,8 +43,9 @@ _SENTINEL = 987654321  # a comment id in URL templates, replaced by each comment
 EXTENSION = "commentsvc.fragments"
 
 
-# An entry is a comment's fragment (Markup), a kept subtree (Kept) or a kept page shell
-# (comments/shell.py); each is put with the bytes it takes.
+# An entry is a comment's fragment (Markup), a kept subtree (Kept), a page of kept
+# subtrees (_KeptPage) or a kept page shell (comments/shell.py); each is put with the
+# bytes it takes.
 FragmentCache = SizedLRU[Any]
 
 
@@ -275,6 +276,7 @@ class _Layer:
         comments: Iterable[reading.CommentView],
         subtrees: Iterable[reading.Subtree | None] | None = None,
         whole: reading.Whole | None = None,
+        shared_key: tuple[Any, ...] | None = None,
     ) -> list[bytes]:
         """The top-level comments with their replies, as UTF-8 pieces with this reader's
         CSRF token in place. A subtree with nothing of this reader's in it (no own
@@ -287,28 +289,39 @@ class _Layer:
         everything it shows them (_own_key), unless a form is open in it. whole
         (reading.ThreadPage): every subtree is shared, and so is the page, kept as one
         (put together from the kept subtrees) when nothing on it is special to this
-        reader: one lookup instead of one per comment."""
+        reader: one lookup instead of one per comment. shared_key (reading.ThreadPage):
+        the page holds some of this reader's own copies, and takes the others from
+        everyone's kept page, if there is one, rather than looking up each."""
         context = self.context()
         special = self.special_ids()
         csrf = self.csrf.encode() if self.reader is not None else b""
         comments = list(comments)
         kept = list(subtrees) if subtrees is not None else [None] * len(comments)
-        if whole is not None and whole[1].isdisjoint(special):
-            page_key = (context, "page", whole[0])
-            found: Kept | None = self.cache.get(page_key)
+        page_key = None if shared_key is None else (context, "page", shared_key)
+        if whole is not None and page_key is not None and whole[1].isdisjoint(special):
+            found: _KeptPage | None = self.cache.get(page_key)
             if found is None:
-                found = _joined(
+                each = tuple(
                     self.kept((context, subtree[0]), c)
                     for c, subtree in zip(comments, kept, strict=True)
                     if subtree is not None  # always, with whole
                 )
-                self.cache.put(page_key, found, sum(map(len, found)) + 200)
-            return [csrf.join(found)]
+                found = (_joined(each), each)
+                # Twice: each subtree's pieces stay while the page is kept.
+                self.cache.put(page_key, found, 2 * sum(map(len, found[0])) + 200)
+            return [csrf.join(found[0])]
+        everyones = self.cache.get(page_key) if page_key is not None else None
+        shared: tuple[Kept, ...] | None = None
+        if everyones is not None and len(everyones[1]) == len(comments):
+            shared = everyones[1]
         out: list[bytes] = []
-        for c, subtree in zip(comments, kept, strict=True):
+        for i, (c, subtree) in enumerate(zip(comments, kept, strict=True)):
             key: reading.Shown | None
             if subtree is not None:
                 key = subtree[0] if subtree[1].isdisjoint(special) else None
+                if key is not None and shared is not None:
+                    out.append(csrf.join(shared[i]))
+                    continue
             else:
                 key = _subtree_key(c, special)
             if key is not None:
@@ -506,6 +519,8 @@ _CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
 
 # A kept subtree: its UTF-8 in pieces, split where each reader's CSRF token goes.
 Kept = tuple[bytes, ...]
+# A page kept whole: its pieces, and each subtree's (in the page's order).
+_KeptPage = tuple[Kept, tuple[Kept, ...]]
 
 
 def _keep(html: str) -> Kept:
@@ -586,14 +601,15 @@ def thread_items(
     may_post: bool = True,
     subtrees: Iterable[reading.Subtree | None] | None = None,
     whole: reading.Whole | None = None,
+    shared_key: tuple[Any, ...] | None = None,
 ) -> list[bytes]:
     """The <li> of each comment, with replies, as this reader sees them, in UTF-8
     pieces; may_post False when the reader may not post now (no Reply links then);
-    subtrees and whole as reading.ThreadPage gives them."""
+    subtrees, whole and shared_key as reading.ThreadPage gives them."""
     layer = _Layer(
         site, thread, reader, failed or {}, _chosen("report"), _chosen("reply"), may_post
     )
-    return layer.page(comments, subtrees, whole)
+    return layer.page(comments, subtrees, whole, shared_key)
 
 
 def comment_items(

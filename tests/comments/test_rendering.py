@@ -504,6 +504,45 @@ def test_a_page_nobody_has_a_stake_in_is_kept_whole_with_each_readers_token(
     assert comment_ids(bob.get(PAGE)) == [*ids, late]
 
 
+def test_a_reader_with_a_stake_takes_the_other_subtrees_from_everyones_kept_page(
+    app, alice, bob, site_id, monkeypatch
+):
+    carol = widget(app, "carol@example.org", "Carol", site_id)
+    ids = [posted(alice, f"comment {n}") for n in range(4)]
+    assert act(carol, "vote", ids[2], value="1").status_code == 303
+    bob.get(PAGE)  # everyone's page, kept whole
+    looked_up: list[int] = []
+    original = rendering._Layer.kept
+
+    def counting(self, key, c):
+        looked_up.append(c.id)
+        return original(self, key, c)
+
+    monkeypatch.setattr(rendering._Layer, "kept", counting)
+    page = carol.get(PAGE).text
+    # Her own copy of the subtree she voted in is looked up; the others come with the page.
+    assert looked_up == [ids[2]]
+    assert comment_ids(carol.get(PAGE)) == ids
+    assert 'aria-pressed="true"' in item(page, ids[2])
+    assert page.count('aria-pressed="true"') == 1
+    assert (
+        csrf_sessions(page)
+        == csrf_sessions(carol.get(PAGE).text)
+        != csrf_sessions(bob.get(PAGE).text)
+    )
+    assert "csrf-" not in page
+    # A reply in another subtree: the new page shows it to her at once, not the old one.
+    reply = posted(alice, "a late reply", parent_id=str(ids[0]))
+    bob.get(PAGE)
+    assert comment_ids(carol.get(PAGE)) == [ids[0], reply, *ids[1:]]
+    # Without everyone's page kept (a cold cache), her page is the same.
+    kept_page = carol.get(PAGE).text
+    app.extensions.pop(rendering.EXTENSION)
+    assert carol.get(PAGE).text.replace(*csrf_tokens(kept_page), "") == kept_page.replace(
+        *csrf_tokens(kept_page), ""
+    )
+
+
 def test_a_readers_own_copy_of_a_subtree_is_kept_until_what_it_shows_them_changes(
     app, alice, bob, monkeypatch
 ):

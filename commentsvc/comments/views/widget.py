@@ -178,6 +178,7 @@ def _render_thread(
         refusal is None,
         page.subtrees,
         page.whole,
+        page.shared_key,
     )
     comments = rendering.comment_list(site, thread_row, page, items)
     html: str | bytes
