@@ -1,17 +1,21 @@
-"""Ending read-only transactions on PostgreSQL so its prepared statements survive.
+"""On PostgreSQL, a transaction begins at the first statement that does more than read.
 
-psycopg prepares a query on the server once it has run a few times on a connection,
-and the server then stops planning it afresh. But a ROLLBACK makes psycopg drop every
-statement it prepared on that connection (the rollback may have undone one). Every
-request's session ends with a rollback, so every request planned its queries again:
-on the thread page, that was most of the time its two queries took.
+Most requests only read. In a transaction, PostgreSQL costs them two more round trips
+(BEGIN before the first statement, COMMIT or ROLLBACK after the last), each a wait for
+the server and a switch between processes. And psycopg prepares a query on the server
+once it has run a few times on a connection, but a ROLLBACK makes it drop every
+statement it prepared (the rollback may have undone one), and every request's session
+ends with a rollback.
 
-A transaction that ran nothing but SELECTs has nothing to undo, so ending it with
-COMMIT is the same as rolling it back, and keeps the prepared statements. `init_app`
-makes every rollback of such a transaction a commit at the driver; any other statement
-in the transaction (a write, DDL, a WITH that writes) leaves the rollback as it was.
-A SELECT behind a WITH (a thread's page of comments) reads too, unless one of its parts
-writes. SQLite has no such cache to lose, and is left alone.
+So `watch` hands out every pooled connection in autocommit mode: each read runs on its
+own, as it would in a transaction anyway (PostgreSQL's READ COMMITTED, the default,
+gives each statement the data committed before it began). The first statement that
+does not only read (a write, DDL, SET, a SAVEPOINT, a WITH that writes, a SELECT that
+locks rows or is read in batches through a server-side cursor) takes the connection out
+of autocommit mode before it runs: psycopg begins a transaction with it, and that
+statement and everything after it commit or roll back together, as before. Once the
+session is done the connection goes back to the pool and comes out in autocommit mode
+again. SQLite has no round trips to save, and is left alone.
 """
 
 from __future__ import annotations
@@ -20,15 +24,17 @@ import re
 from typing import Any
 
 from flask import Flask
+from psycopg import ServerCursor
 from sqlalchemy import Connection, Engine, event
 
 from commentsvc.core.extensions import db
 
-_ONLY_READ = "commentsvc.only_read"
 # A data-modifying WITH names one of these. Values are bound parameters, so the statement's
 # text holds only SQL and names; a name that is one of these words errs on the safe side
-# (a rollback).
+# (a transaction).
 _WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+# A locking read: its locks last until the transaction ends, so it needs one.
+_LOCKS = re.compile(r"\bFOR\s+(NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
 
 
 def init_app(app: Flask) -> None:
@@ -39,41 +45,31 @@ def init_app(app: Flask) -> None:
 
 
 def watch(engine: Engine) -> None:
-    if not event.contains(engine, "begin", _begun):
-        event.listen(engine, "begin", _begun)
-        event.listen(engine, "before_cursor_execute", _executing)
-        event.listen(engine, "rollback", _rolling_back)
-
-
-def _begun(conn: Connection) -> None:
-    conn.info[_ONLY_READ] = True
-
-
-def _executing(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
-    if conn.info.get(_ONLY_READ) and not only_reads(statement):
-        conn.info[_ONLY_READ] = False
+    if not event.contains(engine, "checkout", _hand_out_in_autocommit):
+        event.listen(engine, "checkout", _hand_out_in_autocommit)
+        event.listen(engine, "before_cursor_execute", _begin_before_a_write)
 
 
 def only_reads(statement: str) -> bool:
-    """A SELECT, or a WITH none of whose parts writes."""
+    """A SELECT that locks nothing, or a WITH none of whose parts writes."""
     head = statement.lstrip()[:6].upper()
     if head == "SELECT":
-        return True
+        return _LOCKS.search(statement) is None
     return head[:4] == "WITH" and _WRITES.search(statement) is None
 
 
-def _rolling_back(conn: Connection) -> None:
-    """Commit instead, when the transaction only read and is in good order; the
-    rollback that follows then finds nothing to do. A connection SQLAlchemy gave up on
-    (the database went away) is left to it: asking such a connection for anything
-    raises, and the rollback deals with it as it always has."""
-    if conn.invalidated or conn.closed or not conn.info.pop(_ONLY_READ, False):
-        return
+def _hand_out_in_autocommit(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    # Idle: the pool rolled back whatever the last user left (a connection still in a
+    # transaction, which the pool never hands out, would be left as it is).
+    if dbapi_connection.info.transaction_status.name == "IDLE":
+        dbapi_connection.autocommit = True
+
+
+def _begin_before_a_write(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
     driver = conn.connection.dbapi_connection
-    status = getattr(getattr(driver, "info", None), "transaction_status", None)
-    if driver is None or status is None or status.name != "INTRANS":
+    if driver is None or not driver.autocommit:
         return
-    try:
-        driver.commit()
-    except conn.dialect.loaded_dbapi.Error:
-        return  # the rollback that follows meets the same trouble, and reports it
+    # A read in batches (yield_per) declares a server-side cursor, which lives in a
+    # transaction.
+    if not only_reads(statement) or isinstance(cursor, ServerCursor):
+        driver.autocommit = False  # psycopg sends BEGIN with this statement

@@ -1,6 +1,7 @@
-"""Read-only transactions on PostgreSQL end with COMMIT, so psycopg keeps the statements
-it prepared (commentsvc/core/transactions.py); a transaction that wrote is still rolled
-back."""
+"""On PostgreSQL, reads run outside a transaction, which begins at the first write
+(commentsvc/core/transactions.py): no BEGIN or ROLLBACK for a request that only reads,
+psycopg keeps the statements it prepared, a transaction that wrote is still rolled back,
+and a locking read holds its locks to the end."""
 
 from __future__ import annotations
 
@@ -68,7 +69,10 @@ def test_a_select_behind_a_with_keeps_the_prepared_statements_too(engine):
     ("statement", "reads"),
     [
         ("SELECT id FROM comment", True),
-        ("  select id FROM comment FOR UPDATE", True),
+        ("  select id FROM comment FOR UPDATE", False),
+        ("SELECT id FROM comment WHERE id = 1 for no key update skip locked", False),
+        ("SELECT id FROM comment\nFOR SHARE", False),
+        ("SELECT id, fork, for_update FROM comment", True),
         ("WITH page AS (SELECT id FROM comment) SELECT * FROM page", True),
         ("WITH RECURSIVE t AS (SELECT 1) SELECT updated_at, deleted FROM t", True),
         ("WITH changed AS (UPDATE thread SET version = 1) INSERT INTO comment VALUES (1)", False),
@@ -111,3 +115,54 @@ def test_a_failed_read_is_rolled_back_and_the_connection_works_on(engine):
         session.execute(text("SELECT 1 / 0")).scalar_one()
     with Session(engine) as session:
         assert session.execute(text("SELECT 2")).scalar_one() == 2
+
+
+def transaction_status(session: Session) -> str:
+    driver = session.connection().connection.dbapi_connection
+    assert driver is not None
+    return str(driver.info.transaction_status.name)
+
+
+def test_reads_run_outside_a_transaction_which_begins_at_the_first_write(engine):
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS scratch (n int)"))
+    with Session(engine) as session:
+        session.execute(QUERY, {"kind": "r"}).scalar_one()
+        session.execute(PAGE_LIKE, {"kind": "r"}).scalar_one()
+        assert transaction_status(session) == "IDLE"  # no BEGIN was sent
+        session.execute(text("INSERT INTO scratch VALUES (7)"))
+        assert transaction_status(session) == "INTRANS"
+        session.commit()
+    with Session(engine) as session:  # committed, and the next session reads outside again
+        assert session.execute(text("SELECT count(*) FROM scratch WHERE n = 7")).scalar_one()
+        assert transaction_status(session) == "IDLE"
+
+
+LOCKED = "SELECT n FROM commentsvc_lock_probe WHERE n = 1 FOR UPDATE"
+
+
+def test_a_locking_read_holds_its_lock_until_the_transaction_ends(engine):
+    other = create_engine(engine.url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE IF NOT EXISTS commentsvc_lock_probe (n int)"))
+            conn.execute(text("DELETE FROM commentsvc_lock_probe"))
+            conn.execute(text("INSERT INTO commentsvc_lock_probe VALUES (1)"))
+        with Session(engine) as session:
+            assert session.execute(text(LOCKED)).scalar_one() == 1
+            assert transaction_status(session) == "INTRANS"
+            # Another connection cannot take the row while this session holds it.
+            with other.connect() as conn, pytest.raises(Exception, match="could not obtain lock"):
+                conn.execute(text(LOCKED + " NOWAIT"))
+        with other.connect() as conn:  # released with the session
+            assert conn.execute(text(LOCKED + " NOWAIT")).scalar_one() == 1
+    finally:
+        other.dispose()
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS commentsvc_lock_probe"))
+
+
+def test_a_read_in_batches_runs_in_a_transaction_its_cursor_needs(engine):
+    batches = text("SELECT n FROM generate_series(1, 2500) AS n").execution_options(yield_per=1000)
+    with Session(engine) as session:
+        assert sum(session.execute(batches).scalars()) == 2500 * 2501 // 2
