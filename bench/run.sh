@@ -78,10 +78,12 @@ run counts-10-threads "$base/api/v1/sites/bench/counts?${keys%&}"
 cookie="$(head -n1 "$OUT/session.txt")"
 embed_cookie="$(sed -n 3p "$OUT/session.txt")"
 run signed-in-page-200 -H "Cookie: $cookie" "$base/threads/bench/t/big"
-run signed-in-widget-200 -H "Cookie: $embed_cookie" "$frame"
-# A signed-in reader with no comment or vote on the page (most readers of most articles).
+# A signed-in reader with no comment or vote on the page (most readers of most articles);
+# before the reader with a stake, as on a real thread, where such readers have kept
+# everyone's page, which the reader with a stake takes all but their own subtrees from.
 quiet_cookie="$(sed -n 4p "$OUT/session.txt")"
 run signed-in-widget-no-stake -H "Cookie: $quiet_cookie" "$frame"
+run signed-in-widget-200 -H "Cookie: $embed_cookie" "$frame"
 run moderator-queue -H "Cookie: $cookie" "$base/moderation/"
 run post-comment -s bench/post.lua "$base/api/v1/sites/bench/threads/a1/comments"
 run read-while-posting -s bench/read_while_posting.lua "$frame"
