@@ -158,11 +158,8 @@ class StampReader:
     def __init__(self, app: Flask) -> None:
         with app.app_context():
             engine = db.engine
-        if engine.dialect.name == "postgresql":
-            # One SELECT needs no transaction: this saves the BEGIN and ROLLBACK
-            # round trips. SQLite has none to save, and switching its connections'
-            # mode back and forth costs more than it gains.
-            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # On PostgreSQL the query runs outside a transaction, as every read does
+        # (core/transactions.py): no BEGIN and no ROLLBACK around it.
         self.engine = engine
         dialect = engine.dialect
         compiled = _CURRENT_STAMP.compile(dialect=dialect)
