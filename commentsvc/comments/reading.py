@@ -108,12 +108,12 @@ class ThreadPage:
     # ids in it; None for the viewer's own copy.
     subtrees: list[Subtree | None] | None = None
     stake: _Stake | None = None
-    # When every subtree on the page is shared (the viewer has a stake in none): the
-    # kept page's key and every id on it, so the page's rendering can be kept whole.
-    whole: Whole | None = None
-    # The key of everyone's page this page was made from (whole's, when there is whole):
-    # a page with the viewer's own copies takes the others from everyone's kept page.
+    # The key of everyone's page this page was made from: its rendering is kept under
+    # it, and a page with the viewer's own copies takes the others from there.
     shared_key: tuple[Any, ...] | None = None
+    # When every subtree on the page is shared (the viewer has a stake in none): every
+    # id on it, so the page's rendering can be served whole.
+    whole: frozenset[int] | None = None
 
     @property
     def banned(self) -> bool:
@@ -133,8 +133,6 @@ class ThreadPage:
 
 # A subtree every reader without a stake in it sees alike: what it shows, and its ids.
 Subtree = tuple["Shown", frozenset[int]]
-# A page every reader without a stake in it sees alike: its kept page's key, its ids.
-Whole = tuple[tuple[Any, ...], frozenset[int]]
 
 
 _VIEWER = bindparam("viewer_id", type_=Integer)
@@ -622,8 +620,8 @@ def read_thread(
             stake.reported,
             list(shared.subtrees),
             stake,
-            (shared.key, shared.all_ids),
             shared.key,
+            shared.all_ids,
         )
     comments: list[CommentView] = []
     subtrees: list[Subtree | None] = []
@@ -637,7 +635,7 @@ def read_thread(
             comments.append(view)
             subtrees.append((key, ids))
     return ThreadPage(
-        comments, shared.next_cursor, sort, stake.reported, subtrees, stake, None, shared.key
+        comments, shared.next_cursor, sort, stake.reported, subtrees, stake, shared.key
     )
 
 

@@ -275,8 +275,8 @@ class _Layer:
         self,
         comments: Iterable[reading.CommentView],
         subtrees: Iterable[reading.Subtree | None] | None = None,
-        whole: reading.Whole | None = None,
         shared_key: tuple[Any, ...] | None = None,
+        whole: frozenset[int] | None = None,
     ) -> list[bytes]:
         """The top-level comments with their replies, as UTF-8 pieces with this reader's
         CSRF token in place. A subtree with nothing of this reader's in it (no own
@@ -286,19 +286,19 @@ class _Layer:
         renders. subtrees (see reading.ThreadPage) name the shared ones by what they
         show, worked out once per thread version; without them, _subtree_key works it
         out. A subtree with the reader's own comments or votes is kept too, under
-        everything it shows them (_own_key), unless a form is open in it. whole
-        (reading.ThreadPage): every subtree is shared, and so is the page, kept as one
-        (put together from the kept subtrees) when nothing on it is special to this
-        reader: one lookup instead of one per comment. shared_key (reading.ThreadPage):
-        the page holds some of this reader's own copies, and takes the others from
-        everyone's kept page, if there is one, rather than looking up each."""
+        everything it shows them (_own_key), unless a form is open in it. shared_key
+        (reading.ThreadPage): the key of everyone's page, kept as one (put together from
+        the kept subtrees) and served whole when every subtree is shared (whole: the ids
+        on it) and nothing on it is special to this reader: one lookup instead of one
+        per comment. A page with some of the reader's own copies takes the others from
+        it, if it is kept, rather than looking up each."""
         context = self.context()
         special = self.special_ids()
         csrf = self.csrf.encode() if self.reader is not None else b""
         comments = list(comments)
         kept = list(subtrees) if subtrees is not None else [None] * len(comments)
         page_key = None if shared_key is None else (context, "page", shared_key)
-        if whole is not None and page_key is not None and whole[1].isdisjoint(special):
+        if page_key is not None and whole is not None and whole.isdisjoint(special):
             found: _KeptPage | None = self.cache.get(page_key)
             if found is None:
                 each = tuple(
@@ -600,16 +600,16 @@ def thread_items(
     failed: dict[str, Any] | None = None,
     may_post: bool = True,
     subtrees: Iterable[reading.Subtree | None] | None = None,
-    whole: reading.Whole | None = None,
     shared_key: tuple[Any, ...] | None = None,
+    whole: frozenset[int] | None = None,
 ) -> list[bytes]:
     """The <li> of each comment, with replies, as this reader sees them, in UTF-8
     pieces; may_post False when the reader may not post now (no Reply links then);
-    subtrees, whole and shared_key as reading.ThreadPage gives them."""
+    subtrees, shared_key and whole as reading.ThreadPage gives them."""
     layer = _Layer(
         site, thread, reader, failed or {}, _chosen("report"), _chosen("reply"), may_post
     )
-    return layer.page(comments, subtrees, whole, shared_key)
+    return layer.page(comments, subtrees, shared_key, whole)
 
 
 def comment_items(

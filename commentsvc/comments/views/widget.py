@@ -177,8 +177,8 @@ def _render_thread(
         failed,
         refusal is None,
         page.subtrees,
-        page.whole,
         page.shared_key,
+        page.whole,
     )
     comments = rendering.comment_list(site, thread_row, page, items)
     html: str | bytes
