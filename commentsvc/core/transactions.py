@@ -21,6 +21,7 @@ again. SQLite has no round trips to save, and is left alone.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask
@@ -50,8 +51,11 @@ def watch(engine: Engine) -> None:
         event.listen(engine, "before_cursor_execute", _begin_before_a_write)
 
 
+@lru_cache(maxsize=1024)
 def only_reads(statement: str) -> bool:
-    """A SELECT that locks nothing, or a WITH none of whose parts writes."""
+    """A SELECT that locks nothing, or a WITH none of whose parts writes (remembered:
+    SQLAlchemy hands out the text of a compiled statement again and again, and a page's
+    statements are long enough that searching them costs more than running some)."""
     head = statement.lstrip()[:6].upper()
     if head == "SELECT":
         return _LOCKS.search(statement) is None
