@@ -5,13 +5,14 @@ from __future__ import annotations
 import enum
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    CompoundSelect,
     Integer,
     Select,
     String,
@@ -27,9 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.sql import ColumnElement
-from sqlalchemy.sql.elements import BindParameter
 
-from commentsvc.accounts.models import Reader
+from commentsvc.accounts.models import Reader, ReaderSession
 from commentsvc.comments.models import (
     Comment,
     CommentStatus,
@@ -507,74 +507,108 @@ class _Stake:
 _VOTE, _PENDING, _REPORTED, _BANNED, _EMAILS = "v", "p", "r", "b", "e"
 
 
-def _stake_statement() -> CompoundSelect[Any]:
-    """The one statement of _viewer_stake, with the viewer, thread, site and time as
-    parameters: built once, since building it costs more than running it. Each row is
-    (kind, id, value, and for the policy rows their document and version)."""
-    # "reader_id", as policies.numbers_and_acceptances() names the viewer too.
-    viewer = bindparam("reader_id", type_=Integer)
-    in_thread = Comment.thread_id == bindparam("thread_id", type_=Integer)
-    no_text = (sql_cast(null(), String), sql_cast(null(), String))
+def _packed_stake(
+    viewer: Any, thread_id: Any, site_id: Any, outer: tuple[Any, ...] = ()
+) -> tuple[Any, Any]:
+    """The viewer's stake in the thread as two text columns of a statement of one row
+    (viewer, thread_id and site_id: each a parameter or a column of the tables outer
+    names, in the statement these columns are added to; the ban's time is the "now"
+    parameter). The first holds the viewer's rows, "kind:id:value"
+    with ";" between them (kinds and numbers hold neither separator); the second the
+    policy versions in force and the viewer's acceptances ("latest" and "accepted"
+    rows, see policies.pending_among): whether they may post without accepting first."""
+    in_thread = Comment.thread_id == thread_id
     votes = (
-        select(literal(_VOTE), Vote.comment_id, Vote.value, *no_text)
+        select(literal(_VOTE).label("kind"), Vote.comment_id.label("id"), Vote.value.label("value"))
         .join(Comment, Comment.id == Vote.comment_id)
         .where(Vote.reader_id == viewer, in_thread)
     )
-    pending = select(literal(_PENDING), Comment.id, literal(0), *no_text).where(
+    pending = select(literal(_PENDING), Comment.id, literal(0)).where(
         Comment.status == CommentStatus.PENDING, in_thread, Comment.author_id == viewer
     )
     reported = (
-        select(literal(_REPORTED), Report.comment_id, literal(0), *no_text)
+        select(literal(_REPORTED), Report.comment_id, literal(0))
         .join(Comment, Comment.id == Report.comment_id)
         .where(Report.reader_id == viewer, in_thread)
     )
-    site_id = bindparam("site_id", type_=Integer)
-    now: BindParameter[datetime] = bindparam("now")
-    banned = select(literal(_BANNED), Ban.id, literal(0), *no_text).where(
-        standing.ban_in_force(viewer, site_id, now)
+    banned = select(literal(_BANNED), Ban.id, literal(0)).where(
+        standing.ban_in_force(viewer, site_id, bindparam("now"))
     )
     choice = sql_cast(NotificationSettings.reply_emails, Integer)  # as the votes' column
-    emails = select(literal(_EMAILS), NotificationSettings.reader_id, choice, *no_text).where(
+    emails = select(literal(_EMAILS), NotificationSettings.reader_id, choice).where(
         NotificationSettings.reader_id == viewer
     )
-    # The policy versions in force and the viewer's acceptances ("latest" and "accepted"
-    # rows, see policies.pending_among): whether they may post without accepting first.
-    terms = policies.numbers_and_acceptances().subquery()
-    policy_rows = select(
-        terms.c.kind, terms.c.site_id, literal(0), terms.c.document, terms.c.version
+    parts: tuple[Select[str, int, int], ...] = (votes, pending, reported, banned, emails)
+    if outer:
+        parts = tuple(part.correlate(*outer) for part in parts)
+    rows = union_all(*parts).subquery()
+    line = rows.c.kind + ":" + sql_cast(rows.c.id, String) + ":" + sql_cast(rows.c.value, String)
+    return (
+        select(func.aggregate_strings(line, ";")).scalar_subquery().label("stake"),
+        policies.packed_numbers_and_acceptances(site_id, viewer, outer).label("stake_policies"),
     )
-    return union_all(votes, pending, reported, banned, emails, policy_rows)
 
 
-_STAKE = _stake_statement()
+# The one statement of _viewer_stake, with the viewer, thread, site and time as
+# parameters: built once, since building it costs more than running it.
+_STAKE = select(
+    *_packed_stake(
+        bindparam("reader_id", type_=Integer),
+        bindparam("thread_id", type_=Integer),
+        bindparam("site_id", type_=Integer),
+    )
+)
+
+
+def stake_alongside(statement: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    """statement, which reads a Site, its Thread and a ReaderSession (sessions.alongside),
+    with the stake of the session's reader in the thread as two more columns: a page's
+    first query reads it, so the stake costs no round trip of its own (see
+    preload_stake). The time a ban is in force at is the "now" parameter."""
+    outer = (Site, Thread, ReaderSession)
+    columns = _packed_stake(ReaderSession.reader_id, Thread.id, Site.id, outer)
+    return statement.add_columns(*columns)
+
+
+_PRELOADED = "preloaded_stakes"
+
+
+def preload_stake(viewer_id: int, thread_id: int, packed: Sequence[str | None]) -> None:
+    """This request read the viewer's stake in the thread with a statement of its own
+    (stake_alongside: packed is its two columns): read_thread takes it from there, once."""
+    g.setdefault(_PRELOADED, {})[(viewer_id, thread_id)] = (packed[0], packed[1])
 
 
 def _viewer_stake(thread: Thread, viewer_id: int) -> _Stake:
-    """The viewer's stake in the thread, in one statement."""
-    params = {
-        "reader_id": viewer_id,
-        "thread_id": thread.id,
-        "site_id": thread.site_id,
-        "now": utcnow(),
-    }
+    """The viewer's stake in the thread: read with the thread (preload_stake), else in
+    one statement."""
+    packed = g.get(_PRELOADED, {}).pop((viewer_id, thread.id), None)
+    if packed is None:
+        params = {
+            "reader_id": viewer_id,
+            "thread_id": thread.id,
+            "site_id": thread.site_id,
+            "now": utcnow(),
+        }
+        # On the connection: a Core statement needs none of the ORM's handling of results.
+        packed = db.session.connection().execute(_STAKE, params).one()
     found: dict[int, int] = {}
     waiting, banned, emails, flagged = False, False, False, set()
-    terms: list[policies.PolicyRow] = []
-    # On the connection: a Core statement needs none of the ORM's handling of results.
-    for kind, key, value, document, version in db.session.connection().execute(_STAKE, params):
+    for line in (packed[0] or "").split(";"):
+        if not line:
+            continue
+        kind, key, value = line.split(":")
         if kind == _VOTE:
-            found[key] = value
+            found[int(key)] = int(value)
         elif kind == _PENDING:
             waiting = True
         elif kind == _REPORTED:
-            flagged.add(key)
+            flagged.add(int(key))
         elif kind == _BANNED:
             banned = True
         elif kind == _EMAILS:
-            emails = bool(value)
-        else:
-            terms.append((kind, document, key, version))
-    to_accept = tuple(policies.pending_among(terms, thread.site_id))
+            emails = value != "0"
+    to_accept = tuple(policies.pending_among(policies.unpacked(packed[1]), thread.site_id))
     return _Stake(found, waiting, frozenset(flagged), banned, emails, to_accept)
 
 

@@ -29,10 +29,10 @@ from sqlalchemy import Select, String, and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from commentsvc.accounts import sessions
-from commentsvc.comments import eligibility, lifecycle, sites
+from commentsvc.comments import eligibility, lifecycle, reading, sites
 from commentsvc.comments.models import Comment, Site, Thread, TitleSource
 from commentsvc.core.errors import Forbidden, Invalid, RateLimited
-from commentsvc.core.extensions import db, limiter
+from commentsvc.core.extensions import db, limiter, utcnow
 from commentsvc.core.input import DB_INT_MAX
 
 KEY_MAX = 200
@@ -58,12 +58,14 @@ _FIND_THREAD = (
 
 
 @cache
-def _find_thread_and_session(posting: bool) -> Select[Any]:
+def _find_thread_and_session(posting: bool, stake: bool) -> Select[Any]:
     """_FIND_THREAD with a session and its reader alongside (none if the token names
-    none), and for a post that reader's inputs to the site's rules: built once, on first
-    use, when every model is mapped."""
+    none); for a post that reader's inputs to the site's rules, for a page their stake
+    in the thread: built once, on first use, when every model is mapped."""
     statement = sessions.alongside(_FIND_THREAD)
-    return eligibility.alongside(statement, by_token=True) if posting else statement
+    if posting:
+        return eligibility.alongside(statement, by_token=True)
+    return reading.stake_alongside(statement) if stake else statement
 
 
 @cache
@@ -78,6 +80,7 @@ def find_thread(
     session_token: str | None = None,
     posting: bool = False,
     reader_id: int | None = None,
+    stake: bool = False,
 ) -> tuple[Site, Thread | None] | None:
     """The site and, if it exists yet, the thread: one query. None if there is no such site.
 
@@ -85,7 +88,9 @@ def find_thread(
     for the request's user loader (accounts.sessions.preload): a signed-in reader's
     page asks the database once less. posting: the request posts a comment, and the
     query reads the inputs to the site's rules (comments.eligibility.preload) of the
-    reader the token names, or without a token of reader_id (a reader loaded already)."""
+    reader the token names, or without a token of reader_id (a reader loaded already).
+    stake: the request shows the thread, and the query reads the stake in it of the
+    reader the token names (comments.reading.preload_stake): a second query less."""
     params: dict[str, Any] = {"key": key, "slug": site_slug}
     if not sessions.usable_token(session_token):
         if not posting or reader_id is None:
@@ -101,13 +106,17 @@ def find_thread(
     params["token_hash"] = sessions.hash_token(token)
     if posting:
         params.update(eligibility.parameters(site_slug))
-    found = db.session.execute(_find_thread_and_session(posting), params).first()
+    elif stake:
+        params["now"] = utcnow()
+    found = db.session.execute(_find_thread_and_session(posting, stake), params).first()
     if found is None:
         return None
     site, thread, reader, expires_at, site_id, second_factor_at = found[:6]
     sessions.preload(token, (reader, expires_at, site_id, second_factor_at))
     if posting:
         eligibility.preload(reader.id if reader else None, site, found[6:], params["limit"])
+    elif stake and reader is not None and thread is not None:
+        reading.preload_stake(reader.id, thread.id, found[6:8])
     return site, thread
 
 

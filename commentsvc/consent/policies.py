@@ -146,9 +146,13 @@ def _latest_numbers(site_id: int | None) -> dict[tuple[str, int | None], int]:
     return {(document, sid): number for document, sid, number in rows}
 
 
-def _numbers_and_acceptances_statement(site_id: Any, reader_id: Any) -> CompoundSelect[Any]:
-    """The rows pending_among reads (site_id: None, a parameter or a scalar subquery;
-    reader_id: a parameter or a scalar subquery)."""
+def _numbers_and_acceptances_statement(
+    site_id: Any, reader_id: Any, outer: tuple[Any, ...] = ()
+) -> CompoundSelect[Any]:
+    """The rows pending_among reads (site_id: None, a parameter, a scalar subquery or a
+    column of outer; reader_id: a parameter, a scalar subquery or a column of outer).
+    outer: the tables of an enclosing statement whose columns these rows are read
+    for, one row at a time."""
     latest = (
         select(
             literal("latest").label("kind"),
@@ -165,6 +169,8 @@ def _numbers_and_acceptances_statement(site_id: Any, reader_id: Any) -> Compound
         PolicyAcceptance.site_id,
         PolicyAcceptance.version,
     ).where(PolicyAcceptance.reader_id == reader_id)
+    if outer:
+        latest, theirs = latest.correlate(*outer), theirs.correlate(*outer)
     return union_all(latest, theirs)
 
 
@@ -188,11 +194,14 @@ def numbers_and_acceptances() -> CompoundSelect[Any]:
     return _NUMBERS_AND_ACCEPTANCES[True]
 
 
-def packed_numbers_and_acceptances(site_id: Any, reader_id: Any) -> ScalarSelect[Any]:
-    """The rows pending_among reads, for a site and a reader (each a parameter or a
-    scalar subquery), as one text column: for a caller that reads them in a statement
-    that has one row (see comments.eligibility; unpacked turns it back into rows)."""
-    rows = _numbers_and_acceptances_statement(site_id, reader_id).subquery()
+def packed_numbers_and_acceptances(
+    site_id: Any, reader_id: Any, outer: tuple[Any, ...] = ()
+) -> ScalarSelect[Any]:
+    """The rows pending_among reads, for a site and a reader (each a parameter, a scalar
+    subquery or a column of the tables outer names, in the statement this column is
+    added to), as one text column: for a caller that reads them in a statement that has
+    one row (see comments.eligibility; unpacked turns it back into rows)."""
+    rows = _numbers_and_acceptances_statement(site_id, reader_id, outer).subquery()
     scope = func.coalesce(cast(rows.c.site_id, String), "")
     line = rows.c.kind + ":" + rows.c.document + ":" + scope + ":" + rows.c.version
     return select(func.aggregate_strings(line, ";")).scalar_subquery()

@@ -14,11 +14,24 @@ from flask.testing import FlaskClient
 from sqlalchemy import ClauseElement, event, text, update
 from werkzeug.test import TestResponse
 
+from commentsvc.accounts import sessions
 from commentsvc.accounts.models import Reader, ReaderSession
 from commentsvc.comments import reading, sites, threads
-from commentsvc.comments.models import Comment, CommentStatus, Thread
+from commentsvc.comments.models import (
+    Comment,
+    CommentStatus,
+    NotificationSettings,
+    Report,
+    ReportReason,
+    Site,
+    Thread,
+    Vote,
+)
 from commentsvc.comments.page_cache import SharedPageCache
+from commentsvc.consent import policies
+from commentsvc.consent.models import PolicyDocument
 from commentsvc.core.extensions import db, utcnow
+from commentsvc.moderation.models import Ban
 from tests.comments.test_embed import post, widget
 from tests.factories import make_reader, sign_in
 
@@ -226,9 +239,9 @@ def test_a_signed_in_page_reads_its_session_with_the_thread(app, thread_id):
     reader = signed_in_widget(app, thread_id)
     assert "Signed in as Second Reader" in reader.get(PAGE).text
     statements = statements_to_read(app, reader, PAGE)
-    # The thread with the session and its reader, then the reader's stake in the thread:
-    # the page everyone sees is kept.
-    assert len(statements) == 2, statements
+    # The thread with the session, its reader and the reader's stake in the thread: the
+    # page everyone sees is kept.
+    assert len(statements) == 1, statements
     assert "reader_session" in statements[0]
     assert "Signed in as Second Reader" in reader.get(PAGE).text
 
@@ -246,6 +259,94 @@ def test_a_session_read_with_the_thread_is_checked_as_any_other(app, thread_id):
     stranger = app.test_client()
     stranger.set_cookie("commentsvc_embed", "not-a-session-token", path="/embed")
     assert "Signed in as" not in stranger.get(PAGE).text
+
+
+def a_reader_with_every_stake(app: Flask, thread_id: int) -> tuple[int, str]:
+    """A reader who voted both ways, reported a comment, waits for a moderator, asked for
+    e-mails about replies, is banned from the site and has a new privacy policy to
+    accept; and the token of their session."""
+    up, down, flagged = add_comments(app, thread_id, 3)
+    reader_id = make_reader(app, "stake@example.org", "Stake")
+    with app.app_context():
+        reader = db.session.get(Reader, reader_id)
+        thread = db.session.get(Thread, thread_id)
+        assert reader is not None
+        assert thread is not None
+        db.session.add_all(
+            [
+                Vote(comment_id=up, reader_id=reader_id, value=1),
+                Vote(comment_id=down, reader_id=reader_id, value=-1),
+                Report(comment_id=flagged, reader_id=reader_id, reason=ReportReason.SPAM),
+                Comment(
+                    thread_id=thread_id,
+                    author_id=reader_id,
+                    body_source="waiting",
+                    body_html="<p>waiting</p>",
+                    status=CommentStatus.PENDING,
+                ),
+                NotificationSettings(reader_id=reader_id, reply_emails=True),
+                Ban(reader_id=reader_id, site_id=thread.site_id, reason="rude"),
+            ]
+        )
+        policies.record_acceptance(reader, policies.current(PolicyDocument.PRIVACY))
+        policies.add_version(PolicyDocument.PRIVACY, "New text.", "Changed.", None)
+        token = sessions.start_session(reader, remember=False, site_id=thread.site_id)
+    return reader_id, token
+
+
+def page_of(token: str, stake: bool = True) -> tuple[Site, Thread]:
+    """Site demo and its thread a1, read as a signed-in page reads them."""
+    found = threads.find_thread("demo", "a1", token, stake=stake)
+    assert found is not None
+    assert found[1] is not None
+    return found[0], found[1]
+
+
+def stake_in(thread: Thread, site: Site, reader_id: int | None) -> reading._Stake:
+    stake = reading.read_thread(thread, site, reader_id).stake
+    assert stake is not None
+    return stake
+
+
+def test_the_stake_read_with_the_thread_is_the_one_read_on_its_own(app, thread_id):
+    reader_id, token = a_reader_with_every_stake(app, thread_id)
+    with app.test_request_context():
+        site, thread = page_of(token)
+        with counted_statements(app) as statements:
+            alongside = stake_in(thread, site, reader_id)
+        # Taken from the thread's query, once: the next read asks the database.
+        assert not any("notification_settings" in s for s in statements), statements
+        with counted_statements(app) as statements:
+            on_its_own = stake_in(thread, site, reader_id)
+        assert any("notification_settings" in s for s in statements), statements
+    assert alongside == on_its_own
+    assert sorted(alongside.votes.values()) == [-1, 1]
+    assert len(alongside.reported) == 1
+    assert alongside.pending
+    assert alongside.banned
+    assert alongside.reply_emails
+    assert [p.document for p in alongside.to_accept] == [PolicyDocument.PRIVACY]
+
+
+def test_a_stake_read_with_the_thread_is_only_its_readers(app, thread_id):
+    """The stake read with a thread is kept for the session's reader in that thread: a
+    read of another reader, or of another thread, reads its own."""
+    reader_id, token = a_reader_with_every_stake(app, thread_id)
+    other = make_reader(app, "other@example.org", "Other")
+    with app.test_request_context():
+        site, thread = page_of(token)
+        elsewhere = threads.create_thread(site, "a2", "Other", ORIGIN + "/a2")
+        assert stake_in(thread, site, other).votes == {}
+        assert not stake_in(elsewhere, site, reader_id).pending
+        assert stake_in(thread, site, reader_id).pending
+    with app.test_request_context():
+        # A token that names no session, or an ended one: no stake is kept for anyone.
+        page_of("x" * 43)
+        sessions.end_session(token)
+        site, thread = page_of(token)
+        with counted_statements(app) as statements:
+            assert stake_in(thread, site, reader_id).pending
+        assert any("notification_settings" in s for s in statements), statements
 
 
 def test_a_post_reads_its_session_once(app, thread_id):

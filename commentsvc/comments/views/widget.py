@@ -94,7 +94,7 @@ def _sort() -> reading.Sort:
 
 @bp.get("/<site_slug>/t/<thread_key:key>")
 def thread(site_slug: str, key: str) -> Page:
-    found = threads.find_thread(site_slug, key, current.session_token())
+    found = threads.find_thread(site_slug, key, current.session_token(), stake=True)
     if found is None:
         abort(404)
     site, thread_row = found
