@@ -513,10 +513,10 @@ def _packed_stake(
     """The viewer's stake in the thread as two text columns of a statement of one row
     (viewer, thread_id and site_id: each a parameter or a column of the tables outer
     names, in the statement these columns are added to; the ban's time is the "now"
-    parameter). The first holds the viewer's rows, "kind:id:value"
-    with ";" between them (kinds and numbers hold neither separator); the second the
-    policy versions in force and the viewer's acceptances ("latest" and "accepted"
-    rows, see policies.pending_among): whether they may post without accepting first."""
+    parameter). The first holds the viewer's rows, "kind:id:value" with ";" between
+    them (kinds and numbers hold neither separator); the second the policy versions in
+    force and the viewer's acceptances ("latest" and "accepted" rows, see
+    policies.pending_among): whether they may post without accepting first."""
     in_thread = Comment.thread_id == thread_id
     votes = (
         select(literal(_VOTE).label("kind"), Vote.comment_id.label("id"), Vote.value.label("value"))
