@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from commentsvc.accounts import sessions
 from commentsvc.comments import eligibility, lifecycle, reading, sites
 from commentsvc.comments.models import Comment, Site, Thread, TitleSource
+from commentsvc.core.driver_reads import DriverSelect
 from commentsvc.core.errors import Forbidden, Invalid, RateLimited
 from commentsvc.core.extensions import db, limiter, utcnow
 from commentsvc.core.input import DB_INT_MAX
@@ -66,6 +67,13 @@ def _find_thread_and_session(posting: bool, stake: bool) -> Select[Any]:
     if posting:
         return eligibility.alongside(statement, by_token=True)
     return reading.stake_alongside(statement) if stake else statement
+
+
+@cache
+def _read_for_a_page() -> DriverSelect:
+    """_find_thread_and_session with the reader's stake, which every signed-in view of a
+    thread runs: on the driver's cursor (see core/driver_reads.py)."""
+    return DriverSelect(_find_thread_and_session(posting=False, stake=True))
 
 
 @cache
@@ -108,7 +116,11 @@ def find_thread(
         params.update(eligibility.parameters(site_slug))
     elif stake:
         params["now"] = utcnow()
-    found = db.session.execute(_find_thread_and_session(posting, stake), params).first()
+    found: Sequence[Any] | None
+    if stake and not posting:
+        found = _read_for_a_page().first(params)
+    else:
+        found = db.session.execute(_find_thread_and_session(posting, stake), params).first()
     if found is None:
         return None
     site, thread, reader, expires_at, site_id, second_factor_at = found[:6]

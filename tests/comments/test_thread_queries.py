@@ -11,7 +11,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import ClauseElement, event, text, update
+from sqlalchemy import ClauseElement, event, func, select, text, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Mapper
 from werkzeug.test import TestResponse
 
 from commentsvc.accounts import sessions
@@ -30,6 +33,7 @@ from commentsvc.comments.models import (
 from commentsvc.comments.page_cache import SharedPageCache
 from commentsvc.consent import policies
 from commentsvc.consent.models import PolicyDocument
+from commentsvc.core import driver_reads
 from commentsvc.core.extensions import db, utcnow
 from commentsvc.moderation.models import Ban
 from tests.comments.test_embed import post, widget
@@ -183,8 +187,9 @@ def test_malformed_page_link_is_a_400_page(app, client, thread_id, cursor):
 
 @contextmanager
 def counted_statements(app: Flask) -> Iterator[list[str]]:
-    """Every SQL statement run meanwhile: SQLAlchemy's, and the shared page cache's
-    checks, which run on the driver's cursor (see commentsvc/comments/page_cache.py)."""
+    """Every SQL statement run meanwhile: SQLAlchemy's, the shared page cache's checks and
+    the statements of core/driver_reads.py, which run on the driver's cursor (see
+    commentsvc/comments/page_cache.py)."""
     statements: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -195,10 +200,12 @@ def counted_statements(app: Flask) -> Iterator[list[str]]:
     cache = SharedPageCache.of(app)
     checks_before = cache.stamps.checks if cache is not None else 0
     event.listen(engine, "before_cursor_execute", count)
+    driver_reads.observers.append(statements.append)
     try:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+        driver_reads.observers.remove(statements.append)
         if cache is not None:
             statements.extend([cache.stamps.sql] * (cache.stamps.checks - checks_before))
 
@@ -326,6 +333,95 @@ def test_the_stake_read_with_the_thread_is_the_one_read_on_its_own(app, thread_i
     assert alongside.banned
     assert alongside.reply_emails
     assert [p.document for p in alongside.to_accept] == [PolicyDocument.PRIVACY]
+
+
+def page_parameters(token: str) -> dict[str, Any]:
+    return {"key": "a1", "slug": "demo", "token_hash": sessions.hash_token(token), "now": utcnow()}
+
+
+def loaded_values(item: Any) -> Any:
+    """An ORM object as the values of its columns, anything else as it is; each with its
+    type (an enum equals its string)."""
+    if not isinstance(item, Site | Thread | Reader):
+        return type(item), item
+    mapper: Mapper[Any] = sa_inspect(type(item))
+    return {a.key: (type(v), v) for a in mapper.column_attrs for v in [getattr(item, a.key)]}
+
+
+def test_a_page_read_on_the_drivers_cursor_gives_what_the_session_gives(app, thread_id):
+    """A signed-in page's first read runs on the driver's cursor (core/driver_reads.py):
+    the same objects, values and types as through the session (aware datetimes, enums,
+    JSON lists, the packed stake), for a reader with every kind of stake."""
+    _, token = a_reader_with_every_stake(app, thread_id)
+    params = page_parameters(token)
+    with app.test_request_context():
+        on_the_cursor = threads._read_for_a_page().first(params)
+        assert on_the_cursor is not None
+        mine = [loaded_values(item) for item in on_the_cursor]
+    with app.test_request_context():
+        statement = threads._find_thread_and_session(posting=False, stake=True)
+        through_the_session = db.session.execute(statement, params).first()
+        assert through_the_session is not None
+        theirs = [loaded_values(item) for item in through_the_session]
+    assert mine == theirs
+    site, thread, reader = mine[:3]
+    assert site["origins"] == (list, [ORIGIN])
+    assert thread["key"] == (str, "a1")
+    assert reader["created_at"][1].tzinfo is not None
+    assert mine[3][1] > utcnow()  # the session's expiry
+    assert "v:" in mine[6][1]  # the packed stake: the votes
+
+
+def test_objects_read_on_the_drivers_cursor_act_as_loaded_ones(app, thread_id):
+    _, token = a_reader_with_every_stake(app, thread_id)
+    with app.test_request_context():
+        site, thread = page_of(token)
+        assert sa_inspect(thread).persistent
+        assert not db.session.dirty
+        assert thread.site is site  # the session holds the site: no query for it
+        with counted_statements(app) as statements:
+            db.session.refresh(thread)
+        assert len(statements) == 1  # read again, as a loaded object is
+        thread.title = "A corrected title"
+        db.session.commit()
+    with app.app_context():
+        saved = db.session.get(Thread, thread_id)
+        assert saved is not None
+        assert saved.title == "A corrected title"
+
+
+def test_a_page_read_keeps_what_the_session_already_holds(app, thread_id):
+    """As a query through the session would: an object it holds is not replaced, nor its
+    unsaved change overwritten."""
+    _, token = a_reader_with_every_stake(app, thread_id)
+    with app.test_request_context():
+        held = db.session.get(Thread, thread_id)
+        assert held is not None
+        held.title = "Not saved yet"
+        _, thread = page_of(token)
+        assert thread is held
+        assert thread.title == "Not saved yet"
+
+
+def test_a_page_read_of_no_session_and_no_thread(app, thread_id):
+    """An outer join that finds nothing gives None, not an object of empty values."""
+    with app.test_request_context():
+        found = threads.find_thread("demo", "no-such-thread", "no-such-token", stake=True)
+        assert found is not None
+        assert found[1] is None
+        assert sessions.load_session("no-such-token") is None
+        assert threads.find_thread("no-such-site", "a1", "no-such-token", stake=True) is None
+
+
+def test_a_driver_error_is_raised_as_any_query_raises_it(app, thread_id):
+    """The page's error handling (a 503 when the database is away) sees SQLAlchemy's
+    error, and the pool stays usable."""
+    broken = driver_reads.DriverSelect(select(Site, func.no_such_function()))
+    with app.test_request_context():
+        with pytest.raises(DBAPIError):
+            broken.first({})
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Site)) == 1
 
 
 def test_a_stake_read_with_the_thread_is_only_its_readers(app, thread_id):
