@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Dialect, Select, inspect
-from sqlalchemy.orm import Mapper, make_transient_to_detached
+from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.orm.instrumentation import ClassManager, manager_of_class
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -51,12 +51,11 @@ class _Entity:
     primary: tuple[int, ...]
     start: int
 
-    def make(self, values: Sequence[Any]) -> Any:
-        """The object these values load (None when an outer join found no row)."""
+    def make(self, session: Session, values: Sequence[Any]) -> Any:
+        """The object these values load, in session (None when an outer join found no row)."""
         primary_key = tuple(values[i] for i in self.primary)
         if any(value is None for value in primary_key):
             return None
-        session = db.session()
         held = session.identity_map.get(self.mapper.identity_key_from_primary_key(primary_key))
         if held is not None:
             return held
@@ -104,26 +103,29 @@ class DriverSelect:
             observe(state.statement)
         driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         failed = False
-        with engine.connect() as conn:
-            cursor = conn.connection.cursor()
-            try:
-                cursor.execute(state.statement, bound)
-                row = cursor.fetchone()
-                cursor.close()
-            except driver_error:
-                # A broken connection must not go back to the pool (its cursors go with it).
-                conn.invalidate()
-                failed = True
+        conn = engine.raw_connection()  # from the pool, as every query takes one
+        try:
+            cursor = conn.cursor()
+            cursor.execute(state.statement, bound)
+            row = cursor.fetchone()
+            cursor.close()
+        except driver_error:
+            # A broken connection must not go back to the pool (its cursors go with it).
+            conn.invalidate()
+            failed = True
+        finally:
+            conn.close()  # back to the pool
         if failed:
             found = db.session.execute(self.statement, params).first()
             return None if found is None else tuple(found)
         if row is None:
             return None
         columns = [f(v) if f is not None else v for f, v in zip(plan.convert, row, strict=True)]
+        session = db.session()
         return tuple(
             columns[item]
             if isinstance(item, int)
-            else item.make(columns[item.start : item.start + len(item.keys)])
+            else item.make(session, columns[item.start : item.start + len(item.keys)])
             for item in plan.items
         )
 
