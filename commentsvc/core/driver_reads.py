@@ -10,9 +10,9 @@ already is kept as it is, as a query through the session would keep it.
 Why: for the statement every signed-in view of a thread runs, SQLAlchemy's own path
 (the session, the result machinery, the entities' loading) cost a worker more CPU than
 the database spent answering. Measured on PostgreSQL with bench/run.sh's 200-comment
-thread: that path cost a gunicorn worker about 0.87 ms of CPU per page (the page without
-the query cost 1.06 ms), Connection.execute about 0.6 ms, this way about 0.6 ms with the
-entities made.
+thread, CPU per page in a gunicorn worker: 1.77-1.90 ms with the statement run through
+the session, 1.53-1.59 ms this way, 1.06 ms with no statement at all (PostgreSQL itself
+spent 0.18 ms).
 
 What this path does not do: fire SQLAlchemy's cursor events (`observers` is for tests
 that count statements), or flush the session first (it is meant for a request's first
