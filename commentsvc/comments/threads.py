@@ -59,21 +59,19 @@ _FIND_THREAD = (
 
 
 @cache
-def _find_thread_and_session(posting: bool, stake: bool) -> Select[Any]:
+def _find_thread_and_session(posting: bool) -> Select[Any]:
     """_FIND_THREAD with a session and its reader alongside (none if the token names
-    none); for a post that reader's inputs to the site's rules, for a page their stake
-    in the thread: built once, on first use, when every model is mapped."""
+    none), and for a post that reader's inputs to the site's rules: built once, on first
+    use, when every model is mapped."""
     statement = sessions.alongside(_FIND_THREAD)
-    if posting:
-        return eligibility.alongside(statement, by_token=True)
-    return reading.stake_alongside(statement) if stake else statement
+    return eligibility.alongside(statement, by_token=True) if posting else statement
 
 
 @cache
 def _read_for_a_page() -> DriverSelect:
-    """_find_thread_and_session with the reader's stake, which every signed-in view of a
-    thread runs: on the driver's cursor (see core/driver_reads.py)."""
-    return DriverSelect(_find_thread_and_session(posting=False, stake=True))
+    """_find_thread_and_session with the reader's stake in the thread, which every
+    signed-in view of a thread runs: on the driver's cursor (see core/driver_reads.py)."""
+    return DriverSelect(reading.stake_alongside(_find_thread_and_session(posting=False)))
 
 
 @cache
@@ -97,8 +95,9 @@ def find_thread(
     page asks the database once less. posting: the request posts a comment, and the
     query reads the inputs to the site's rules (comments.eligibility.preload) of the
     reader the token names, or without a token of reader_id (a reader loaded already).
-    stake: the request shows the thread, and the query reads the stake in it of the
-    reader the token names (comments.reading.preload_stake): a second query less."""
+    stake: the request shows the thread (it does not post), and the query reads the
+    stake in it of the reader the token names (comments.reading.preload_stake): a second
+    query less."""
     params: dict[str, Any] = {"key": key, "slug": site_slug}
     if not sessions.usable_token(session_token):
         if not posting or reader_id is None:
@@ -112,15 +111,15 @@ def find_thread(
         return row[0], row[1]
     token = cast(str, session_token)
     params["token_hash"] = sessions.hash_token(token)
+    found: Sequence[Any] | None
     if posting:
         params.update(eligibility.parameters(site_slug))
+        found = db.session.execute(_find_thread_and_session(posting=True), params).first()
     elif stake:
         params["now"] = utcnow()
-    found: Sequence[Any] | None
-    if stake and not posting:
         found = _read_for_a_page().first(params)
     else:
-        found = db.session.execute(_find_thread_and_session(posting, stake), params).first()
+        found = db.session.execute(_find_thread_and_session(posting=False), params).first()
     if found is None:
         return None
     site, thread, reader, expires_at, site_id, second_factor_at = found[:6]

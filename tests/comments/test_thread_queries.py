@@ -359,7 +359,7 @@ def test_a_page_read_on_the_drivers_cursor_gives_what_the_session_gives(app, thr
         assert on_the_cursor is not None
         mine = [loaded_values(item) for item in on_the_cursor]
     with app.test_request_context():
-        statement = threads._find_thread_and_session(posting=False, stake=True)
+        statement = threads._read_for_a_page().statement
         through_the_session = db.session.execute(statement, params).first()
         assert through_the_session is not None
         theirs = [loaded_values(item) for item in through_the_session]
