@@ -30,14 +30,13 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, request
 from sqlalchemy import bindparam, select
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_cookie
 
 from commentsvc.comments import threads
 from commentsvc.comments.models import Site, Thread
 from commentsvc.comments.threads import SiteCounts
-from commentsvc.core import cdn
+from commentsvc.core import cdn, driver_reads
 from commentsvc.core.extensions import db
 from commentsvc.core.i18n import best_language
 from commentsvc.core.kept import SizedLRU
@@ -152,7 +151,7 @@ class StampReader:
 
     SQLAlchemy compiles the query and converts the values as usual, but the query
     runs on the driver's cursor: Connection.execute would double the cost of a kept
-    read. `checks` counts the queries (statement-counting tests add it).
+    read. `checks` counts the queries.
     """
 
     def __init__(self, app: Flask) -> None:
@@ -165,10 +164,7 @@ class StampReader:
         compiled = _CURRENT_STAMP.compile(dialect=dialect)
         self.sql = str(compiled)
         self.positional = dialect.positional
-        self.convert = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in _CURRENT_STAMP.selected_columns
-        ]
+        self.convert = driver_reads.converters(_CURRENT_STAMP.selected_columns, dialect)
         self.driver_error: type[Exception] = dialect.loaded_dbapi.Error
         self.checks = 0
         self._counts: dict[int, tuple[str, tuple[str, ...], Any]] = {}
@@ -206,36 +202,21 @@ class StampReader:
         if size not in self._counts:
             statement = threads.counts_statement(size)
             compiled = statement.compile(dialect=self.engine.dialect)
-            origins = statement.selected_columns[0].type.dialect_impl(self.engine.dialect)
             self._counts[size] = (
                 str(compiled),
                 tuple(compiled.positiontup or ()),
-                origins.result_processor(self.engine.dialect, None),
+                driver_reads.converters(statement.selected_columns[:1], self.engine.dialect)[0],
             )
         return self._counts[size]
 
     def _fetch(self, sql: str, params: Any) -> list[Any] | None:
-        """The rows of one query on the driver's cursor; None if the database did not
-        answer. `checks` counts the calls."""
+        """The rows of one query on the driver's cursor (core/driver_reads.py); None if
+        the database did not answer. `checks` counts the calls."""
         self.checks += 1
         try:
-            with self.engine.connect() as conn:
-                try:
-                    return self._rows(conn, sql, params)
-                except self.driver_error:
-                    conn.invalidate()  # a broken connection must not go back to the pool
-                    return None
-        except SQLAlchemyError:
+            return driver_reads.fetch_all(self.engine, sql, params)
+        except (self.driver_error, SQLAlchemyError):
             return None
-
-    @staticmethod
-    def _rows(conn: Connection, sql: str, params: Any) -> list[Any]:
-        cursor = conn.connection.cursor()
-        try:
-            cursor.execute(sql, params)
-            return list(cursor.fetchall())
-        finally:
-            cursor.close()
 
 
 class SharedPageCache:

@@ -14,19 +14,21 @@ thread, CPU per page in a gunicorn worker: 1.77-1.90 ms with the statement run t
 the session, 1.53-1.59 ms this way, 1.06 ms with no statement at all (PostgreSQL itself
 spent 0.18 ms).
 
-What this path does not do: fire SQLAlchemy's cursor events (`observers` is for tests
-that count statements), or flush the session first (it is meant for a request's first
-read). If the driver fails, the connection is dropped and the statement runs once more
-through the session, which raises its usual error (or recovers) as any query does.
+fetch_all, which runs the statement, also runs the shared page cache's checks
+(comments/page_cache.py). What this path does not do: fire SQLAlchemy's cursor events
+(`observers` is for tests that count statements), or flush the session first (it is
+meant for a request's first read). If the driver fails, the connection is dropped and
+the statement runs once more through the session, which raises its usual error (or
+recovers) as any query does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Dialect, Select, inspect
+from sqlalchemy import Dialect, Engine, Select, inspect
 from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.orm.instrumentation import ClassManager, manager_of_class
@@ -34,7 +36,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from commentsvc.core.extensions import db
 
-# Called with each statement run here (statement-counting tests); empty otherwise.
+# Called with each statement run on the driver's cursor (statement-counting tests);
+# empty otherwise.
 observers: list[Callable[[str], None]] = []
 
 _Convert = Callable[[Any], Any] | None
@@ -99,28 +102,14 @@ class DriverSelect:
         bound: Any = values
         if state.positiontup is not None:
             bound = tuple(values[name] for name in state.positiontup)
-        for observe in observers:
-            observe(state.statement)
-        driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
-        failed = False
-        conn = engine.raw_connection()  # from the pool, as every query takes one
         try:
-            cursor = conn.cursor()
-            cursor.execute(state.statement, bound)
-            row = cursor.fetchone()
-            cursor.close()
-        except driver_error:
-            # A broken connection must not go back to the pool (its cursors go with it).
-            conn.invalidate()
-            failed = True
-        finally:
-            conn.close()  # back to the pool
-        if failed:
+            rows = fetch_all(engine, state.statement, bound)
+        except engine.dialect.loaded_dbapi.Error:
             found = db.session.execute(self.statement, params).first()
             return None if found is None else tuple(found)
-        if row is None:
+        if not rows:
             return None
-        columns = [f(v) if f is not None else v for f, v in zip(plan.convert, row, strict=True)]
+        columns = [f(v) if f else v for f, v in zip(plan.convert, rows[0], strict=True)]
         session = db.session()
         return tuple(
             columns[item]
@@ -157,11 +146,34 @@ def _make_plan(statement: Select[Any], dialect: Dialect) -> _Plan:
             items.append(len(columns))
             columns.append(expr)
     core = statement.with_only_columns(*columns)
-    convert = tuple(
-        column.type.dialect_impl(dialect).result_processor(dialect, None)
-        for column in core.selected_columns
-    )
+    convert = converters(core.selected_columns, dialect)
     compiled = core.compile(dialect=dialect)
     if not isinstance(compiled, SQLCompiler):  # a SELECT always compiles to one
         raise TypeError(f"not a SELECT: {type(compiled).__name__}")
     return _Plan(compiled, convert, tuple(items))
+
+
+def converters(columns: Iterable[Any], dialect: Dialect) -> tuple[_Convert, ...]:
+    """What SQLAlchemy does to each column's value from the driver (its type's result
+    processor; None where the value is used as the driver gives it)."""
+    return tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+
+
+def fetch_all(engine: Engine, sql: str, params: Any) -> list[Any]:
+    """The rows of one statement, on the driver's cursor of a connection from the pool.
+    A driver error is raised once the connection is dropped: a broken one must not go
+    back to the pool. `observers` hear the statement first."""
+    for observe in observers:
+        observe(sql)
+    conn = engine.raw_connection()
+    try:
+        cursor = conn.cursor()
+        cursor.execute(sql, params)
+        rows = list(cursor.fetchall())
+        cursor.close()
+        return rows
+    except engine.dialect.loaded_dbapi.Error:
+        conn.invalidate()  # its cursors go with it
+        raise
+    finally:
+        conn.close()  # back to the pool

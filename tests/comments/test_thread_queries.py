@@ -30,7 +30,6 @@ from commentsvc.comments.models import (
     Thread,
     Vote,
 )
-from commentsvc.comments.page_cache import SharedPageCache
 from commentsvc.consent import policies
 from commentsvc.consent.models import PolicyDocument
 from commentsvc.core import driver_reads
@@ -187,9 +186,9 @@ def test_malformed_page_link_is_a_400_page(app, client, thread_id, cursor):
 
 @contextmanager
 def counted_statements(app: Flask) -> Iterator[list[str]]:
-    """Every SQL statement run meanwhile: SQLAlchemy's, the shared page cache's checks and
-    the statements of core/driver_reads.py, which run on the driver's cursor (see
-    commentsvc/comments/page_cache.py)."""
+    """Every SQL statement run meanwhile: SQLAlchemy's, and those run on the driver's
+    cursor (core/driver_reads.py: a signed-in page's first read, the shared page cache's
+    checks)."""
     statements: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -197,8 +196,6 @@ def counted_statements(app: Flask) -> Iterator[list[str]]:
 
     with app.app_context():
         engine = db.engine
-    cache = SharedPageCache.of(app)
-    checks_before = cache.stamps.checks if cache is not None else 0
     event.listen(engine, "before_cursor_execute", count)
     driver_reads.observers.append(statements.append)
     try:
@@ -206,8 +203,6 @@ def counted_statements(app: Flask) -> Iterator[list[str]]:
     finally:
         event.remove(engine, "before_cursor_execute", count)
         driver_reads.observers.remove(statements.append)
-        if cache is not None:
-            statements.extend([cache.stamps.sql] * (cache.stamps.checks - checks_before))
 
 
 def statements_to_read(app: Flask, client: FlaskClient, url: str) -> list[str]:
